@@ -1,0 +1,18 @@
+//! Spiking neural network building blocks on Burn: the spike non-linearity with surrogate
+//! gradients, leaky integrate-and-fire neurons, spike encoders and a feed-forward spiking
+//! classifier. Backend-agnostic: everything runs on whichever `Device` its tensors live on.
+
+pub mod encoder;
+mod error;
+pub mod lif;
+pub mod network;
+pub mod ops;
+pub mod spike;
+pub mod surrogate;
+
+pub use encoder::EncoderConfig;
+pub use error::ConfigError;
+pub use lif::{LearnBeta, Lif, LifConfig, LifImpl, LifState, Reset};
+pub use network::{Projection, ReadoutConfig, Snn, SnnConfig, SnnOutput};
+pub use spike::spike;
+pub use surrogate::Surrogate;

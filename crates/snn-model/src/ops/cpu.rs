@@ -1,0 +1,264 @@
+//! CPU backends (Flex, NdArray): the host kernels run on the backend's own memory (no read-back
+//! copies), and the events of spike tensors are remembered so that no spike tensor is scanned
+//! twice (the Poisson encoder records its spikes' events as it draws them).
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+use burn::backend::{Backend, DType, TensorData, TensorMetadata, tensor::FloatTensor};
+use burn::tensor::Shape;
+
+use super::generic::{
+    dense_matmul, dense_weight_grad, dims2, dims3, probabilities, seed_from_draws, to_host,
+};
+use super::host::{
+    SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_events,
+};
+use crate::lif::LifScanParams;
+
+/// Direct access to a CPU backend's float tensors.
+pub trait HostMemory: Backend {
+    /// The values of a contiguous `f32` tensor, without copying; `None` otherwise.
+    fn borrow_f32(t: &FloatTensor<Self>) -> Option<&[f32]>;
+    /// A tensor owning `values` (row-major, `shape`).
+    fn from_f32(values: Vec<f32>, shape: Shape) -> FloatTensor<Self>;
+}
+
+impl HostMemory for burn::backend::Flex {
+    fn borrow_f32(t: &FloatTensor<Self>) -> Option<&[f32]> {
+        t.as_slice::<f32>()
+    }
+
+    fn from_f32(values: Vec<f32>, shape: Shape) -> FloatTensor<Self> {
+        burn::backend::flex::FlexTensor::from_data(TensorData::new(values, shape))
+    }
+}
+
+impl HostMemory for burn::backend::NdArray {
+    fn borrow_f32(t: &FloatTensor<Self>) -> Option<&[f32]> {
+        match t {
+            burn::backend::ndarray::NdArrayTensor::F32(storage) => storage.view().to_slice(),
+            _ => None,
+        }
+    }
+
+    fn from_f32(values: Vec<f32>, shape: Shape) -> FloatTensor<Self> {
+        burn::backend::ndarray::NdArrayTensor::from_data(TensorData::new(values, shape))
+    }
+}
+
+/// The tensor's values as `f32`: borrowed when possible, else copied.
+fn values<B: HostMemory>(t: &FloatTensor<B>) -> Cow<'_, [f32]> {
+    match B::borrow_f32(t) {
+        Some(slice) => Cow::Borrowed(slice),
+        None => Cow::Owned(to_host::<B>(t.clone())),
+    }
+}
+
+/// A tensor of `dtype` holding `values`.
+fn tensor<B: HostMemory>(values: Vec<f32>, shape: Shape, dtype: DType) -> FloatTensor<B> {
+    if dtype == DType::F32 {
+        B::from_f32(values, shape)
+    } else {
+        let data = TensorData::new(values, shape).convert_dtype(dtype);
+        B::float_from_data(data, &Default::default())
+    }
+}
+
+/// One remembered spike tensor: its buffer's address and length, a clone of the tensor (which
+/// keeps the buffer alive, so the address cannot be reused by another tensor while the entry
+/// exists; shared CPU tensors are copy-on-write, so the contents cannot change either), and its
+/// events.
+struct Entry {
+    address: usize,
+    len: usize,
+    _keep_alive: Box<dyn Any + Send>,
+    events: Arc<SpikeEvents>,
+}
+
+static EVENTS: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+/// Entries kept: the encoded input and the spikes of a few hidden layers.
+const EVENTS_KEPT: usize = 4;
+
+fn key<B: HostMemory>(t: &FloatTensor<B>) -> Option<(usize, usize)> {
+    B::borrow_f32(t).map(|s| (s.as_ptr() as usize, s.len()))
+}
+
+fn remember<B: HostMemory>(t: &FloatTensor<B>, events: Arc<SpikeEvents>) {
+    let Some((address, len)) = key::<B>(t) else {
+        return;
+    };
+    let mut cache = EVENTS.lock().expect("events cache lock");
+    cache.retain(|e| (e.address, e.len) != (address, len));
+    if cache.len() == EVENTS_KEPT {
+        cache.remove(0);
+    }
+    cache.push(Entry {
+        address,
+        len,
+        _keep_alive: Box::new(t.clone()),
+        events,
+    });
+}
+
+/// The events of spike tensor `t` `[T, B, K]`, from the cache or by scanning it.
+fn events_of<B: HostMemory>(t: &FloatTensor<B>) -> Arc<SpikeEvents> {
+    let dims = dims3(&t.shape());
+    if let Some(k) = key::<B>(t) {
+        let cache = EVENTS.lock().expect("events cache lock");
+        if let Some(e) = cache.iter().find(|e| {
+            (e.address, e.len) == k && [e.events.steps, e.events.batch, e.events.k] == dims
+        }) {
+            return e.events.clone();
+        }
+    }
+    let events = Arc::new(SpikeEvents::scan(&values::<B>(t), dims));
+    remember::<B>(t, events.clone());
+    events
+}
+
+pub fn lif_scan_forward<B: HostMemory>(
+    current: FloatTensor<B>,
+    beta: FloatTensor<B>,
+    params: LifScanParams,
+) -> (FloatTensor<B>, FloatTensor<B>) {
+    let (shape, dtype) = (current.shape(), current.dtype());
+    let dims = dims3(&shape);
+    let input = values::<B>(&current);
+    let (mut spikes, mut membrane) = (vec![0.0; input.len()], vec![0.0; input.len()]);
+    lif_forward(
+        &input,
+        &values::<B>(&beta),
+        dims,
+        params,
+        &mut spikes,
+        &mut membrane,
+    );
+    (
+        tensor::<B>(spikes, shape.clone(), dtype),
+        tensor::<B>(membrane, shape, dtype),
+    )
+}
+
+pub fn lif_scan_backward<B: HostMemory>(
+    grad_spikes: FloatTensor<B>,
+    membrane: FloatTensor<B>,
+    beta: FloatTensor<B>,
+    params: LifScanParams,
+) -> (FloatTensor<B>, FloatTensor<B>) {
+    let (shape, dtype) = (grad_spikes.shape(), grad_spikes.dtype());
+    let grad = values::<B>(&grad_spikes);
+    let mut grad_current = vec![0.0; grad.len()];
+    let grad_beta = lif_backward(
+        &grad,
+        &values::<B>(&membrane),
+        &values::<B>(&beta),
+        dims3(&shape),
+        params,
+        &mut grad_current,
+    );
+    (
+        tensor::<B>(grad_current, shape, dtype),
+        tensor::<B>(grad_beta, beta.shape(), dtype),
+    )
+}
+
+pub fn spike_matmul<B: HostMemory>(
+    input: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    max_density: f32,
+) -> FloatTensor<B> {
+    let [t, b, _] = dims3(&input.shape());
+    let n = weight.shape()[1];
+    let events = events_of::<B>(&input);
+    if events.density() > max_density {
+        return dense_matmul::<B>(input, weight);
+    }
+    let mut out = vec![0.0; t * b * n];
+    events_matmul(&events, &values::<B>(&weight), n, &mut out);
+    tensor::<B>(out, Shape::new([t, b, n]), weight.dtype())
+}
+
+pub fn spike_matmul_weight_grad<B: HostMemory>(
+    input: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    max_density: f32,
+) -> FloatTensor<B> {
+    let k = dims3(&input.shape())[2];
+    let n = grad.shape()[2];
+    let events = events_of::<B>(&input);
+    if events.density() > max_density {
+        return dense_weight_grad::<B>(input, grad);
+    }
+    let dw = events_weight_grad(&events, &values::<B>(&grad), n);
+    tensor::<B>(dw, Shape::new([k, n]), grad.dtype())
+}
+
+pub fn poisson_encode<B: HostMemory>(
+    intensity: FloatTensor<B>,
+    seed: FloatTensor<B>,
+    steps: usize,
+    gain: f32,
+) -> FloatTensor<B> {
+    let (shape, dtype) = (intensity.shape(), intensity.dtype());
+    let [b, k] = dims2(&shape);
+    let p = probabilities(&values::<B>(&intensity), gain);
+    let mut out = vec![0.0; steps * b * k];
+    let events = poisson_events(&p, seed_from_draws(&values::<B>(&seed)), &mut out, steps, b);
+    let spikes = tensor::<B>(out, Shape::new([steps, b, k]), dtype);
+    remember::<B>(&spikes, Arc::new(events));
+    spikes
+}
+
+/// Implements [`super::SnnOps`] for a CPU backend with the functions above.
+macro_rules! impl_cpu_ops {
+    ($backend:ty) => {
+        impl super::SnnOps for $backend {
+            fn lif_scan_forward(
+                current: FloatTensor<Self>,
+                beta: FloatTensor<Self>,
+                params: LifScanParams,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                lif_scan_forward::<Self>(current, beta, params)
+            }
+
+            fn lif_scan_backward(
+                grad_spikes: FloatTensor<Self>,
+                membrane: FloatTensor<Self>,
+                beta: FloatTensor<Self>,
+                params: LifScanParams,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                lif_scan_backward::<Self>(grad_spikes, membrane, beta, params)
+            }
+
+            fn spike_matmul(
+                input: FloatTensor<Self>,
+                weight: FloatTensor<Self>,
+                max_density: f32,
+            ) -> FloatTensor<Self> {
+                spike_matmul::<Self>(input, weight, max_density)
+            }
+
+            fn spike_matmul_weight_grad(
+                input: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                max_density: f32,
+            ) -> FloatTensor<Self> {
+                spike_matmul_weight_grad::<Self>(input, grad, max_density)
+            }
+
+            fn poisson_encode(
+                intensity: FloatTensor<Self>,
+                seed: FloatTensor<Self>,
+                steps: usize,
+                gain: f32,
+            ) -> FloatTensor<Self> {
+                poisson_encode::<Self>(intensity, seed, steps, gain)
+            }
+        }
+    };
+}
+
+impl_cpu_ops!(burn::backend::Flex);
+impl_cpu_ops!(burn::backend::NdArray);

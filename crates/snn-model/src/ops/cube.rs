@@ -1,0 +1,250 @@
+//! CubeCL kernels of the fused LIF scan, for every CubeCL runtime (wgpu/Vulkan/Metal, CUDA,
+//! ROCm). One thread per `(batch, neuron)` column runs the `T` steps sequentially with the state
+//! in registers; the equations are those of [`super::host`] (see [`crate::lif`]).
+//!
+//! The spike matmul runs densely here: on a GPU the dense product is faster than gathering.
+
+use burn::backend::{cubecl::dtype_to_storage_type, ops::FloatTensorOps, tensor::FloatTensor};
+use burn_cubecl::cubecl;
+use burn_cubecl::cubecl::{calculate_cube_count_elemwise, prelude::*};
+use burn_cubecl::{
+    CubeBackend, kernel::into_contiguous, ops::numeric::empty_device_dtype, tensor::CubeTensor,
+};
+
+use super::SnnOps;
+use super::generic::{dense_matmul, dense_weight_grad};
+use crate::lif::{LifScanParams, Reset};
+use crate::surrogate::Surrogate;
+
+/// Surrogate derivative `σ'(x)` (same formulas as [`Surrogate::derivative`]);
+/// `kind` 0 = sigmoid, 1 = fast sigmoid, 2 = atan; `k` its parameter.
+#[cube]
+fn surrogate_derivative<F: Float>(x: F, k: F, #[comptime] kind: u32) -> F {
+    let one = F::new(1.0);
+    if kind == 0 {
+        let e = (F::new(0.0) - k * x.abs()).exp();
+        let d = one + e;
+        k * e / (d * d)
+    } else if kind == 1 {
+        let d = one + k * x.abs();
+        one / (d * d)
+    } else {
+        let y = F::new(std::f32::consts::FRAC_PI_2) * k * x;
+        (k / F::new(2.0)) / (one + y * y)
+    }
+}
+
+#[cube(launch)]
+fn lif_forward_kernel<F: Float>(
+    current: &Tensor<F>,
+    beta: &Tensor<F>,
+    spikes: &mut Tensor<F>,
+    membrane: &mut Tensor<F>,
+    steps: u32,
+    columns: u32,
+    neurons: u32,
+    threshold: f32,
+    #[comptime] zero_reset: bool,
+    #[define(F)] _dtype: ElemType,
+) {
+    let col = ABSOLUTE_POS;
+    let cols = columns as usize;
+    if col >= cols {
+        terminate!();
+    }
+    let b = beta[col % neurons as usize];
+    let th = F::cast_from(threshold);
+    let zero = F::new(0.0);
+    let one = F::new(1.0);
+    let mut u = zero;
+    let mut s = zero;
+    for t in 0..steps as usize {
+        let idx = t * cols + col;
+        if zero_reset {
+            u = b * u * (one - s) + current[idx];
+        } else {
+            u = b * u + current[idx] - th * s;
+        }
+        s = select(u - th > zero, one, zero);
+        membrane[idx] = u;
+        spikes[idx] = s;
+    }
+}
+
+#[cube(launch)]
+fn lif_backward_kernel<F: Float>(
+    grad_spikes: &Tensor<F>,
+    membrane: &Tensor<F>,
+    beta: &Tensor<F>,
+    grad_current: &mut Tensor<F>,
+    grad_beta_columns: &mut Tensor<F>,
+    steps: u32,
+    columns: u32,
+    neurons: u32,
+    threshold: f32,
+    surrogate_parameter: f32,
+    #[comptime] zero_reset: bool,
+    #[comptime] detach_reset: bool,
+    #[comptime] surrogate: u32,
+    #[define(F)] _dtype: ElemType,
+) {
+    let col = ABSOLUTE_POS;
+    let cols = columns as usize;
+    if col >= cols {
+        terminate!();
+    }
+    let b = beta[col % neurons as usize];
+    let th = F::cast_from(threshold);
+    let k = F::cast_from(surrogate_parameter);
+    let zero = F::new(0.0);
+    let one = F::new(1.0);
+    let mut a_next = zero;
+    let mut grad_beta = zero;
+    let mut t = steps as usize;
+    while t > 0 {
+        t -= 1;
+        let idx = t * cols + col;
+        let u = membrane[idx];
+        let sg = surrogate_derivative::<F>(u - th, k, surrogate);
+        let mut ds = grad_spikes[idx];
+        // dL/du[t+1] reaches u[t] directly (β, or β·(1 − s[t]) after a reset to zero) and,
+        // unless the reset is detached, through s[t] (−θ, or −β·u[t]).
+        let mut direct = b;
+        if zero_reset {
+            if !detach_reset {
+                ds -= b * u * a_next;
+            }
+            direct = b * (one - select(u - th > zero, one, zero));
+        } else if !detach_reset {
+            ds -= th * a_next;
+        }
+        let a = ds * sg + direct * a_next;
+        grad_current[idx] = a;
+        if t > 0 {
+            let prev = membrane[idx - cols];
+            let mut factor = prev;
+            if zero_reset {
+                factor = prev * (one - select(prev - th > zero, one, zero));
+            }
+            grad_beta += a * factor;
+        }
+        a_next = a;
+    }
+    grad_beta_columns[col] = grad_beta;
+}
+
+fn surrogate_code(s: Surrogate) -> u32 {
+    match s {
+        Surrogate::Sigmoid { .. } => 0,
+        Surrogate::FastSigmoid { .. } => 1,
+        Surrogate::Atan { .. } => 2,
+    }
+}
+
+/// `[T, B, N]` of a contiguous current tensor.
+fn scan_dims(t: &CubeTensor) -> [usize; 3] {
+    let shape = t.meta.shape();
+    assert_eq!(
+        shape.num_dims(),
+        3,
+        "expected a [T, B, N] tensor, got {shape:?}"
+    );
+    [shape[0], shape[1], shape[2]]
+}
+
+fn empty_like(t: &CubeTensor, shape: burn::tensor::Shape) -> CubeTensor {
+    empty_device_dtype(t.client.clone(), t.device.clone(), shape, t.dtype)
+}
+
+impl SnnOps for CubeBackend {
+    fn lif_scan_forward(
+        current: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let current = into_contiguous(current);
+        let beta = into_contiguous(beta);
+        let [steps, batch, neurons] = scan_dims(&current);
+        let shape = current.meta.shape().clone();
+        let spikes = empty_like(&current, shape.clone());
+        let membrane = empty_like(&current, shape);
+        let columns = batch * neurons;
+        let client = current.client.clone();
+        let dtype = current.dtype;
+        let cube_dim = CubeDim::new(&client, columns);
+        let cube_count = calculate_cube_count_elemwise(&client, columns, cube_dim);
+        lif_forward_kernel::launch(
+            &client,
+            cube_count,
+            cube_dim,
+            current.into_tensor_arg(),
+            beta.into_tensor_arg(),
+            spikes.clone().into_tensor_arg(),
+            membrane.clone().into_tensor_arg(),
+            steps as u32,
+            columns as u32,
+            neurons as u32,
+            params.threshold,
+            params.reset == Reset::Zero,
+            dtype_to_storage_type(dtype),
+        );
+        (spikes, membrane)
+    }
+
+    fn lif_scan_backward(
+        grad_spikes: FloatTensor<Self>,
+        membrane: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let grad_spikes = into_contiguous(grad_spikes);
+        let membrane = into_contiguous(membrane);
+        let beta = into_contiguous(beta);
+        let [steps, batch, neurons] = scan_dims(&membrane);
+        let grad_current = empty_like(&membrane, membrane.meta.shape().clone());
+        let grad_beta_columns = empty_like(&membrane, burn::tensor::Shape::new([batch, neurons]));
+        let columns = batch * neurons;
+        let client = membrane.client.clone();
+        let dtype = membrane.dtype;
+        let cube_dim = CubeDim::new(&client, columns);
+        let cube_count = calculate_cube_count_elemwise(&client, columns, cube_dim);
+        lif_backward_kernel::launch(
+            &client,
+            cube_count,
+            cube_dim,
+            grad_spikes.into_tensor_arg(),
+            membrane.into_tensor_arg(),
+            beta.into_tensor_arg(),
+            grad_current.clone().into_tensor_arg(),
+            grad_beta_columns.clone().into_tensor_arg(),
+            steps as u32,
+            columns as u32,
+            neurons as u32,
+            params.threshold,
+            params.surrogate.parameter(),
+            params.reset == Reset::Zero,
+            params.detach_reset,
+            surrogate_code(params.surrogate),
+            dtype_to_storage_type(dtype),
+        );
+        let grad_beta = Self::float_sum_dim(grad_beta_columns, 0);
+        let grad_beta = Self::float_reshape(grad_beta, burn::tensor::Shape::new([neurons]));
+        (grad_current, grad_beta)
+    }
+
+    fn spike_matmul(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        _max_density: f32,
+    ) -> FloatTensor<Self> {
+        dense_matmul::<Self>(input, weight)
+    }
+
+    fn spike_matmul_weight_grad(
+        input: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        _max_density: f32,
+    ) -> FloatTensor<Self> {
+        dense_weight_grad::<Self>(input, grad)
+    }
+}

@@ -1,0 +1,176 @@
+//! Custom backend operations of the spiking network, as a Burn backend extension.
+//!
+//! [`SnnOps`] is implemented for Flex, NdArray and every CubeCL runtime (wgpu, CUDA, …), and for
+//! `Autodiff<B>` with hand-written backward passes ([`autodiff`]). The default bodies are the
+//! portable implementations: primitive tensor ops for the spike and the Poisson encoder, and the
+//! host kernels of [`host`] (through [`generic`]) for the LIF scan and the spike matmul. The CPU
+//! backends run the host kernels on their memory directly ([`cpu`]); CubeCL runtimes run kernels
+//! of their own ([`cube`]).
+
+// The extension is routed to NdArray, which Burn 0.22 deprecates but still supports.
+#![allow(deprecated)]
+
+pub mod autodiff;
+pub mod cpu;
+pub mod cube;
+pub mod generic;
+pub mod host;
+mod simd;
+
+use burn::backend::{Backend, TensorMetadata, backend_extension, tensor::FloatTensor};
+
+use crate::lif::LifScanParams;
+use crate::surrogate::Surrogate;
+
+#[backend_extension(Cube, Flex, NdArray, Fusion, Autodiff)]
+pub trait SnnOps: Backend {
+    /// Heaviside step `H(x) = 1[x > 0]` (exactly 0.0 or 1.0). Under autodiff its backward is
+    /// `grad · σ'(x)` with the given surrogate (see [`Surrogate`]).
+    #[fusion(default)]
+    fn spike(x: FloatTensor<Self>, surrogate: Surrogate) -> FloatTensor<Self> {
+        let _ = surrogate;
+        // sign(x) ∈ {-1, 0, 1}; relu maps it to 1[x > 0]. NaN stays NaN.
+        Self::relu(Self::float_sign(x))
+    }
+
+    /// `grad · σ'(x)`, the surrogate gradient of [`SnnOps::spike`], in an overflow-free form.
+    #[fusion(default)]
+    fn spike_surrogate_grad(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        surrogate: Surrogate,
+    ) -> FloatTensor<Self> {
+        let derivative = match surrogate {
+            Surrogate::Sigmoid { slope } => {
+                // k·e/(1+e)² with e = exp(−k|x|) ∈ (0, 1]: never overflows.
+                let e =
+                    Self::float_exp(Self::float_mul_scalar(Self::float_abs(x), (-slope).into()));
+                let d = Self::float_add_scalar(e.clone(), 1.0f32.into());
+                let d2 = Self::float_mul(d.clone(), d);
+                Self::float_div(Self::float_mul_scalar(e, slope.into()), d2)
+            }
+            Surrogate::FastSigmoid { slope } => {
+                let d = Self::float_add_scalar(
+                    Self::float_mul_scalar(Self::float_abs(x), slope.into()),
+                    1.0f32.into(),
+                );
+                let d2 = Self::float_mul(d.clone(), d);
+                Self::float_recip(d2)
+            }
+            Surrogate::Atan { alpha } => {
+                let y = Self::float_mul_scalar(x, (std::f32::consts::FRAC_PI_2 * alpha).into());
+                let d = Self::float_add_scalar(Self::float_mul(y.clone(), y), 1.0f32.into());
+                Self::float_mul_scalar(Self::float_recip(d), (alpha / 2.0).into())
+            }
+        };
+        Self::float_mul(grad, derivative)
+    }
+
+    /// Fused LIF recurrence over all time steps (see [`crate::lif`] for the equations).
+    ///
+    /// `current`: `[T, B, N]` input currents; `beta`: `[N]` decay factors.
+    /// Returns `(spikes, membrane)`, both `[T, B, N]`; `membrane[t]` is `u[t]` before the spike
+    /// test, so `spikes = H(membrane − θ)`.
+    #[fusion(meta = |current, _beta, _params| (current.clone(), current.clone()))]
+    fn lif_scan_forward(
+        current: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        generic::lif_scan_forward_on::<Self>(current, beta, params)
+    }
+
+    /// Backward pass through time of [`SnnOps::lif_scan_forward`].
+    ///
+    /// `grad_spikes` and `membrane` are `[T, B, N]`, `beta` is `[N]`.
+    /// Returns `(grad_current [T, B, N], grad_beta [N])`.
+    #[fusion(meta = |grad_spikes, _membrane, beta, _params| (grad_spikes.clone(), beta.clone()))]
+    fn lif_scan_backward(
+        grad_spikes: FloatTensor<Self>,
+        membrane: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        generic::lif_scan_backward_on::<Self>(grad_spikes, membrane, beta, params)
+    }
+
+    /// Spikes of the fused LIF scan, differentiable under autodiff with respect to `current`
+    /// and `beta` (backward: [`SnnOps::lif_scan_backward`]).
+    #[fusion(default)]
+    fn lif_scan(
+        current: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> FloatTensor<Self> {
+        Self::lif_scan_forward(current, beta, params).0
+    }
+
+    /// Poisson spikes `[T, B, N]`: `s[t, b, n] = 1[U(0,1) < clamp(gain·x[b, n], 0, 1)]` for
+    /// intensities `x` `[B, N]`. `seed` holds two uniform draws from the device's RNG that seed a
+    /// counter-based generator on host backends; the tensor version draws `U` on the device and
+    /// ignores it. Never differentiated.
+    #[fusion(dtype = intensity, shape = burn::tensor::Shape::new([*steps, intensity[0], intensity[1]]))]
+    fn poisson_encode(
+        intensity: FloatTensor<Self>,
+        seed: FloatTensor<Self>,
+        steps: usize,
+        gain: f32,
+    ) -> FloatTensor<Self> {
+        let _ = seed;
+        let shape = intensity.shape();
+        let (b, n) = (shape[0], shape[1]);
+        let dtype = intensity.dtype();
+        let device = intensity.device();
+        let p = Self::float_clamp(
+            Self::float_mul_scalar(intensity, gain.into()),
+            0.0f32.into(),
+            1.0f32.into(),
+        );
+        let p = Self::float_expand(
+            Self::float_reshape(p, burn::tensor::Shape::new([1, b, n])),
+            burn::tensor::Shape::new([steps, b, n]),
+        );
+        let u = Self::float_random(
+            burn::tensor::Shape::new([steps, b, n]),
+            burn::tensor::Distribution::Default,
+            &device,
+            dtype.into(),
+        );
+        // relu(sign(p − u)) = 1[u < p]
+        Self::relu(Self::float_sign(Self::float_sub(p, u)))
+    }
+
+    /// `input [T, B, K] × weight [K, N]` → `[T, B, N]` for spike trains (mostly zeros). The
+    /// CPU implementations visit only the non-zeros (events) when their density is at most
+    /// `max_density`, and multiply densely otherwise; the result equals the dense product up to
+    /// summation order.
+    #[fusion(dtype = input, shape = burn::tensor::Shape::new([input[0], input[1], weight[1]]))]
+    fn spike_matmul(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        max_density: f32,
+    ) -> FloatTensor<Self> {
+        generic::spike_matmul_on::<Self>(input, weight, max_density)
+    }
+
+    /// `Σ_{t,b} input[t, b]ᵀ · grad[t, b]` → `[K, N]`, the weight gradient of
+    /// [`SnnOps::spike_matmul`] (same density rule).
+    #[fusion(dtype = grad, shape = burn::tensor::Shape::new([input[2], grad[2]]))]
+    fn spike_matmul_weight_grad(
+        input: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        max_density: f32,
+    ) -> FloatTensor<Self> {
+        generic::spike_matmul_weight_grad_on::<Self>(input, grad, max_density)
+    }
+
+    /// [`SnnOps::spike_matmul`], differentiable under autodiff with respect to both operands.
+    #[fusion(default)]
+    fn spike_linear(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        max_density: f32,
+    ) -> FloatTensor<Self> {
+        Self::spike_matmul(input, weight, max_density)
+    }
+}

@@ -1,0 +1,238 @@
+//! LIF neurons: hand-computed traces, and the fused scan against the reference loop.
+
+mod common;
+
+use burn::tensor::{Device, Tensor};
+use common::{devices, max_rel_err, tensor, to_vec, uniform};
+use snn_model::lif::{LifState, Reset};
+use snn_model::{LearnBeta, LifConfig, LifImpl, Surrogate};
+
+/// β = 0.5, θ = 1 and dyadic inputs: every value below is exact in f32.
+const INPUT: [f32; 5] = [0.75, 0.5, 1.25, 0.25, 1.0];
+const SPIKES: [f32; 5] = [0.0, 0.0, 1.0, 0.0, 1.0];
+/// u = 0.75; 0.375+0.5; 0.4375+1.25; 0.84375+0.25−1; 0.046875+1.
+const MEMBRANE_SUBTRACT: [f32; 5] = [0.75, 0.875, 1.6875, 0.09375, 1.046875];
+/// Same until the spike at t=2, then u = 0·… + 0.25; 0.125 + 1.
+const MEMBRANE_ZERO: [f32; 5] = [0.75, 0.875, 1.6875, 0.25, 1.125];
+
+fn config(reset: Reset) -> LifConfig {
+    LifConfig {
+        beta: Some(0.5),
+        threshold: 1.0,
+        reset,
+        ..LifConfig::default()
+    }
+}
+
+#[test]
+fn five_step_trace_matches_hand_computation() {
+    for (name, device) in devices() {
+        for (reset, membrane) in [
+            (Reset::Subtract, MEMBRANE_SUBTRACT),
+            (Reset::Zero, MEMBRANE_ZERO),
+        ] {
+            let lif = config(reset).init(1, &device);
+            let current = tensor(INPUT.to_vec(), [5, 1, 1], &device);
+            // Single-step API.
+            let mut state = LifState::zeros(1, 1, &device);
+            for t in 0..5 {
+                let (s, next) = lif.step(tensor(vec![INPUT[t]], [1, 1], &device), state);
+                assert_eq!(
+                    to_vec(s),
+                    vec![SPIKES[t]],
+                    "{name} {reset:?} step {t} spike"
+                );
+                assert_eq!(
+                    to_vec(next.membrane.clone()),
+                    vec![membrane[t]],
+                    "{name} {reset:?} step {t} u"
+                );
+                state = next;
+            }
+            // Multi-step, both implementations.
+            for implementation in [LifImpl::Fused, LifImpl::Reference] {
+                let lif = lif.clone().with_implementation(implementation);
+                assert_eq!(
+                    to_vec(lif.forward(current.clone())),
+                    SPIKES.to_vec(),
+                    "{name} {reset:?} {implementation:?}"
+                );
+            }
+            let (s, u) = lif.trace(current);
+            assert_eq!(to_vec(s), SPIKES.to_vec(), "{name} {reset:?} trace spikes");
+            assert_eq!(
+                to_vec(u),
+                membrane.to_vec(),
+                "{name} {reset:?} trace membrane"
+            );
+        }
+    }
+}
+
+/// Spikes and gradients (w.r.t. current and learnable β) of fused vs reference.
+fn compare(device: &Device, name: &str, cfg: &LifConfig, [t, b, n]: [usize; 3], seed: u64) {
+    let ad = device.clone().autodiff();
+    let current = uniform(t * b * n, -0.5, 1.2, seed);
+    let upstream = uniform(t * b * n, -1.0, 1.0, seed + 1);
+    let lif = cfg.init(n, &ad);
+    let run = |implementation: LifImpl| {
+        let lif = lif.clone().with_implementation(implementation);
+        let x = tensor(current.clone(), [t, b, n], &ad).require_grad();
+        let spikes = lif.forward(x.clone());
+        let w: Tensor<3> = tensor(upstream.clone(), [t, b, n], &ad);
+        let grads = (spikes.clone() * w).sum().backward();
+        let gx = to_vec(x.grad(&grads).unwrap());
+        let gb = lif
+            .beta_logit
+            .as_ref()
+            .map(|p| to_vec(p.grad(&grads).unwrap()));
+        (to_vec(spikes), gx, gb)
+    };
+    let (s_f, gx_f, gb_f) = run(LifImpl::Fused);
+    let (s_r, gx_r, gb_r) = run(LifImpl::Reference);
+    let label = format!(
+        "{name} {:?} detach={} learn={:?}",
+        cfg.reset, cfg.detach_reset, cfg.learn_beta
+    );
+    assert_eq!(s_f, s_r, "{label}: spikes differ");
+    assert!(
+        s_f.iter().any(|&s| s == 1.0) && s_f.iter().any(|&s| s == 0.0),
+        "{label}: degenerate"
+    );
+    let scale = gx_r.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let err = max_rel_err(&gx_f, &gx_r, 1e-3 * scale);
+    assert!(
+        err <= 1e-4,
+        "{label}: current gradient relative error {err}"
+    );
+    if let (Some(a), Some(b)) = (gb_f, gb_r) {
+        let err = max_rel_err(&a, &b, 1e-6);
+        assert!(
+            err <= 1e-4,
+            "{label}: beta gradient relative error {err}: {a:?} vs {b:?}"
+        );
+    }
+}
+
+#[test]
+fn fused_scan_matches_reference_loop() {
+    for (name, device) in devices() {
+        let mut seed = 10;
+        for reset in [Reset::Subtract, Reset::Zero] {
+            for detach_reset in [true, false] {
+                for learn_beta in [LearnBeta::None, LearnBeta::Layer, LearnBeta::Neuron] {
+                    let cfg = LifConfig {
+                        beta: Some(0.9),
+                        reset,
+                        detach_reset,
+                        learn_beta,
+                        surrogate: Surrogate::Sigmoid { slope: 4.0 },
+                        ..LifConfig::default()
+                    };
+                    compare(&device, name, &cfg, [12, 3, 5], seed);
+                    seed += 7;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fused_scan_matches_reference_for_each_surrogate_and_odd_shapes() {
+    for (name, device) in devices() {
+        for (i, surrogate) in [
+            Surrogate::Sigmoid { slope: 25.0 },
+            Surrogate::FastSigmoid { slope: 10.0 },
+            Surrogate::Atan { alpha: 2.0 },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let cfg = LifConfig {
+                tau: Some(8.0),
+                surrogate,
+                learn_beta: LearnBeta::Neuron,
+                ..LifConfig::default()
+            };
+            compare(&device, name, &cfg, [30, 2, 37], 100 + i as u64);
+        }
+        let cfg = LifConfig::default();
+        compare(&device, name, &cfg, [1, 4, 9], 200);
+    }
+}
+
+#[test]
+fn tau_gives_beta_and_learnable_beta_stays_in_unit_interval() {
+    let cfg = LifConfig {
+        tau: Some(10.0),
+        ..LifConfig::default()
+    };
+    assert!((cfg.resolved_beta() - (-0.1f32).exp()).abs() < 1e-7);
+    for (name, device) in devices() {
+        let lif = LifConfig {
+            beta: Some(0.3),
+            learn_beta: LearnBeta::Neuron,
+            ..LifConfig::default()
+        }
+        .init(4, &device);
+        let beta = to_vec(lif.beta(&device));
+        assert!(
+            beta.iter().all(|b| (b - 0.3).abs() < 1e-6),
+            "{name}: {beta:?}"
+        );
+    }
+}
+
+#[test]
+fn invalid_lif_values_are_rejected_with_their_key() {
+    let bad = [
+        (
+            LifConfig {
+                beta: Some(1.0),
+                ..LifConfig::default()
+            },
+            "lif.beta",
+        ),
+        (
+            LifConfig {
+                beta: Some(0.0),
+                ..LifConfig::default()
+            },
+            "lif.beta",
+        ),
+        (
+            LifConfig {
+                tau: Some(-2.0),
+                ..LifConfig::default()
+            },
+            "lif.tau",
+        ),
+        (
+            LifConfig {
+                beta: Some(0.5),
+                tau: Some(2.0),
+                ..LifConfig::default()
+            },
+            "lif.tau",
+        ),
+        (
+            LifConfig {
+                threshold: 0.0,
+                ..LifConfig::default()
+            },
+            "lif.threshold",
+        ),
+        (
+            LifConfig {
+                surrogate: Surrogate::Sigmoid { slope: -1.0 },
+                ..LifConfig::default()
+            },
+            "lif.surrogate.slope",
+        ),
+    ];
+    for (cfg, key) in bad {
+        let err = cfg.validate("lif").expect_err(key);
+        assert_eq!(err.key, key, "{err}");
+    }
+    LifConfig::default().validate("lif").unwrap();
+}

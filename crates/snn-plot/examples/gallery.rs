@@ -1,0 +1,146 @@
+//! Draws every figure from synthetic data, to look at them:
+//! `cargo run --release -p snn-plot --example gallery -- OUT_DIR`.
+
+use std::path::PathBuf;
+
+use snn_plot::{
+    LayerActivity, Series, SpikeGrid, confusion_matrix, energy_report, firing_rate_histogram,
+    line_chart, raster, spike_map,
+};
+
+/// Deterministic pseudo-random numbers in [0, 1) (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "gallery".into()));
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+
+    let curve = |f: &dyn Fn(f64) -> f64| (1..=20).map(|e| (e as f64, f(e as f64))).collect();
+    line_chart(
+        &out.join("accuracy"),
+        "Accuracy",
+        "epoch",
+        "accuracy",
+        &[
+            Series {
+                name: "train".into(),
+                points: curve(&|e| 0.99 - 0.3 / (e + 1.0)),
+            },
+            Series {
+                name: "test".into(),
+                points: curve(&|e| 0.975 - 0.3 / (e + 1.0)),
+            },
+        ],
+    )?;
+    line_chart(
+        &out.join("loss_one_epoch"),
+        "Loss",
+        "epoch",
+        "loss",
+        &[
+            Series {
+                name: "train".into(),
+                points: vec![(1.0, 0.42)],
+            },
+            Series {
+                name: "test".into(),
+                points: vec![(1.0, 0.35)],
+            },
+        ],
+    )?;
+
+    // Rate-coded "digit": a ring of bright pixels in a 28×28 image, 100 steps.
+    let mut input = SpikeGrid::new(784, 100);
+    for n in 0..784 {
+        let (r, c) = ((n / 28) as f64 - 13.5, (n % 28) as f64 - 13.5);
+        let intensity = (-((r * r + c * c).sqrt() - 8.0).powi(2) / 6.0).exp();
+        for t in 0..100 {
+            input.set(n, t, rng.next() < intensity * 0.6);
+        }
+    }
+    let g = spike_map(
+        &out.join("spike_map"),
+        "SpikeMap for Digit 4",
+        &input,
+        "time step",
+        "input neuron",
+    )?;
+    println!("spike_map: {g:?}");
+
+    let mut hidden = SpikeGrid::new(100, 100);
+    let rates: Vec<f64> = (0..100).map(|_| rng.next().powi(2) * 0.5).collect();
+    for (n, &p) in rates.iter().enumerate() {
+        for t in 0..100 {
+            hidden.set(n, t, rng.next() < p);
+        }
+    }
+    let g = raster(
+        &out.join("raster"),
+        "Hidden layer spikes",
+        &hidden,
+        "time step",
+        "hidden neuron",
+    )?;
+    println!("raster: {g:?}");
+
+    let input_rates: Vec<f64> = (0..784)
+        .map(|n| (0..100).filter(|&t| input.get(n, t)).count() as f64 / 100.0)
+        .collect();
+    firing_rate_histogram(
+        &out.join("firing_rates"),
+        "Firing rates",
+        &[("input".into(), input_rates), ("hidden".into(), rates)],
+        25,
+    )?;
+
+    let matrix: Vec<Vec<u64>> = (0..10)
+        .map(|t| {
+            (0..10)
+                .map(|p| {
+                    if t == p {
+                        960 + 3 * t
+                    } else {
+                        (rng.next() * 12.0) as u64
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    confusion_matrix(
+        &out.join("confusion"),
+        "Confusion matrix (test set)",
+        &matrix,
+    )?;
+
+    let report = energy_report(
+        &[
+            LayerActivity {
+                name: "input".into(),
+                neurons: 784,
+                fan_out: 100,
+                spikes: input.count() as f64,
+            },
+            LayerActivity {
+                name: "hidden".into(),
+                neurons: 100,
+                fan_out: 10,
+                spikes: hidden.count() as f64,
+            },
+        ],
+        &[(784, 100), (100, 10)],
+        1,
+        100,
+    );
+    println!("{report:#?}");
+    println!("figures in {}", out.display());
+    Ok(())
+}

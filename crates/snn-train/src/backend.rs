@@ -1,0 +1,114 @@
+//! Which Burn backend a run uses, and how `auto` decides.
+
+use anyhow::{Result, bail};
+use burn::tensor::{Device, DeviceKind};
+use burn_cubecl::cubecl::wgpu::wgpu;
+
+/// The `--backend` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// wgpu when a real GPU adapter exists, else the fastest CPU backend (flex).
+    Auto,
+    /// wgpu (Vulkan/Metal/DX12); on a machine without a GPU, Mesa's lavapipe runs it on the CPU.
+    Wgpu,
+    /// Burn's ndarray CPU backend (deprecated upstream, kept for comparison).
+    Ndarray,
+    /// Burn's pure-Rust CPU backend.
+    Flex,
+}
+
+/// A resolved backend: its device and the name recorded in run outputs.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub device: Device,
+    pub name: &'static str,
+    /// Why `auto` chose it, or the adapter used.
+    pub detail: String,
+}
+
+impl BackendChoice {
+    /// Resolves the choice to a device.
+    pub fn resolve(self) -> Result<Backend> {
+        Ok(match self {
+            BackendChoice::Auto => match gpu_adapter() {
+                Some(adapter) => Backend {
+                    device: Device::wgpu(DeviceKind::DefaultDevice),
+                    name: "wgpu",
+                    detail: format!("auto: GPU adapter {adapter}"),
+                },
+                None => Backend {
+                    device: Device::flex(),
+                    name: "flex",
+                    detail:
+                        "auto: no GPU adapter (CPU-type adapters such as lavapipe do not count)"
+                            .into(),
+                },
+            },
+            BackendChoice::Wgpu => {
+                let adapters = adapters();
+                if adapters.is_empty() {
+                    bail!(
+                        "--backend wgpu: no wgpu adapter found. Install a Vulkan driver (on a \
+                         machine without GPU: `apt-get install mesa-vulkan-drivers libvulkan1`) \
+                         or choose --backend flex"
+                    );
+                }
+                let (name, _) = adapters
+                    .iter()
+                    .find(|(_, gpu)| *gpu)
+                    .unwrap_or(&adapters[0])
+                    .clone();
+                Backend {
+                    device: Device::wgpu(DeviceKind::DefaultDevice),
+                    name: "wgpu",
+                    detail: format!("adapter {name}"),
+                }
+            }
+            #[allow(deprecated)]
+            BackendChoice::Ndarray => Backend {
+                device: Device::ndarray(),
+                name: "ndarray",
+                detail: String::new(),
+            },
+            BackendChoice::Flex => Backend {
+                device: Device::flex(),
+                name: "flex",
+                detail: String::new(),
+            },
+        })
+    }
+}
+
+/// Every adapter wgpu can open: `(description, is_gpu)`. lavapipe/llvmpipe and other
+/// software rasterisers report device type `Cpu` and are not GPUs.
+pub fn adapters() -> Vec<(String, bool)> {
+    let instance = wgpu::Instance::default();
+    pollster_adapters(&instance)
+        .into_iter()
+        .map(|info| {
+            let gpu = matches!(
+                info.device_type,
+                wgpu::DeviceType::DiscreteGpu
+                    | wgpu::DeviceType::IntegratedGpu
+                    | wgpu::DeviceType::VirtualGpu
+            );
+            (
+                format!("{} ({:?}, {:?})", info.name, info.device_type, info.backend),
+                gpu,
+            )
+        })
+        .collect()
+}
+
+/// The first real GPU adapter, if any.
+pub fn gpu_adapter() -> Option<String> {
+    adapters().into_iter().find(|(_, gpu)| *gpu).map(|(n, _)| n)
+}
+
+fn pollster_adapters(instance: &wgpu::Instance) -> Vec<wgpu::AdapterInfo> {
+    burn::tensor::try_read_sync(instance.enumerate_adapters(wgpu::Backends::all()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.get_info())
+        .collect()
+}

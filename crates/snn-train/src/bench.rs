@@ -1,0 +1,126 @@
+//! `snn-train bench`: times full training steps (Poisson encoding, forward, backward, Adam) of a
+//! config on real MNIST batches. Warm-up steps are excluded; each repetition times `batches`
+//! consecutive steps; the reported figure is the median over repetitions. Prints one line
+//! `bench backend=<b> steps=<T> batch=<B> images_per_s=<x> peak_rss_mb=<y> …` at the end.
+
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use snn_model::{LifImpl, Projection, Snn};
+
+use crate::backend::Backend;
+use crate::config::RunConfig;
+use crate::data::{Split, batch_of, load_split};
+
+/// What to time.
+#[derive(Debug, Clone)]
+pub struct BenchRequest {
+    pub config: RunConfig,
+    pub backend: Backend,
+    pub data_dir: std::path::PathBuf,
+    pub warmup: usize,
+    pub repeats: usize,
+    /// Training steps per timed repetition.
+    pub batches: usize,
+    pub lif: Option<LifImpl>,
+    pub projection: Option<Projection>,
+}
+
+/// Median throughput and memory of one backend.
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    pub images_per_s: f64,
+    /// Every repetition's images/s, sorted.
+    pub samples: Vec<f64>,
+    pub peak_rss_mb: f64,
+}
+
+pub fn run(req: &BenchRequest) -> Result<BenchResult> {
+    if req.repeats == 0 || req.batches == 0 {
+        bail!("--repeats and --batches must be ≥ 1");
+    }
+    let batch = req.config.train.batch_size;
+    let needed = (req.warmup + req.repeats * req.batches) * batch;
+    let data = load_split(&req.data_dir, Split::Train, Some(needed))?;
+    let data = data.images();
+    let device = req.backend.device.clone();
+    device.seed(req.config.train.seed);
+    let ad = device.autodiff();
+    let mut model = req.config.model.init(&ad);
+    if let Some(lif) = req.lif {
+        model = model.with_lif_implementation(lif);
+    }
+    if let Some(projection) = req.projection {
+        model = model.with_projection(projection);
+    }
+    let mut optim = AdamConfig::new().init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&ad);
+    let lr = req.config.train.lr;
+    let mut next = 0usize;
+    let mut step = |model: Snn| {
+        let indices: Vec<usize> = (next..next + batch).map(|i| i % data.len()).collect();
+        next += batch;
+        let b = batch_of(data, &indices, &ad);
+        let out = model.forward(b.images);
+        let loss = loss_fn.forward(out.logits, b.targets);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        optim.step(lr, model, grads)
+    };
+    for _ in 0..req.warmup {
+        model = step(model);
+    }
+    sync(&model);
+    let mut samples = Vec::with_capacity(req.repeats);
+    for _ in 0..req.repeats {
+        let start = Instant::now();
+        for _ in 0..req.batches {
+            model = step(model);
+        }
+        sync(&model);
+        samples.push((req.batches * batch) as f64 / start.elapsed().as_secs_f64());
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(BenchResult {
+        images_per_s: samples[samples.len() / 2],
+        samples,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+/// Waits for queued device work (GPU backends run asynchronously).
+fn sync(model: &Snn) {
+    let w = model.output.weight.val().sum();
+    let _ = w.into_scalar::<f32>();
+}
+
+/// Peak resident set size of this process (`VmHWM`), in MB.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The machine-readable result line.
+pub fn result_line(req: &BenchRequest, r: &BenchResult) -> String {
+    format!(
+        "bench backend={} steps={} batch={} images_per_s={:.1} peak_rss_mb={:.0} lif={:?} projection={:?} repeats={} batches={}",
+        req.backend.name,
+        req.config.model.steps,
+        req.config.train.batch_size,
+        r.images_per_s,
+        r.peak_rss_mb,
+        req.lif.unwrap_or(req.config.model.lif.implementation),
+        req.projection.unwrap_or(req.config.model.projection),
+        req.repeats,
+        req.batches,
+    )
+    .to_lowercase()
+}

@@ -1,0 +1,114 @@
+//! The network as a Burn `Learner` model: train and inference steps, and their output.
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::{ExecutionError, Int, Tensor};
+use burn::train::metric::{AccuracyInput, Adaptor, ItemLazy, LossInput};
+use burn::train::{InferenceStep, TrainOutput, TrainStep};
+use snn_model::Snn;
+
+use crate::data::DigitBatch;
+use crate::metrics::FiringRateInput;
+
+/// The spiking classifier trained with cross-entropy on its readout logits.
+#[derive(Module, Debug)]
+pub struct Classifier {
+    pub snn: Snn,
+}
+
+/// What one step reports: loss, logits, targets and the spike counts of each spiking layer.
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    pub loss: Tensor<1>,
+    pub logits: Tensor<2>,
+    pub targets: Tensor<1, Int>,
+    /// Device tensors until [`ItemLazy::sync`], then read into `spike_counts`.
+    layer_spikes: Vec<Tensor<1>>,
+    /// Total spikes per spiking layer (filled by `sync`).
+    pub spike_counts: Vec<f64>,
+    /// Neurons per spiking layer.
+    pub layer_sizes: Vec<usize>,
+    /// Spike opportunities per neuron in this batch: `T × B`.
+    pub steps_times_batch: usize,
+}
+
+impl Classifier {
+    /// Forward pass and loss for one batch.
+    pub fn forward_batch(&self, batch: DigitBatch) -> StepOutput {
+        let [batch_size, _] = batch.images.dims();
+        let out = self.snn.forward(batch.images);
+        let loss = CrossEntropyLossConfig::new()
+            .init(&out.logits.device())
+            .forward(out.logits.clone(), batch.targets.clone());
+        StepOutput {
+            loss,
+            logits: out.logits,
+            targets: batch.targets,
+            layer_spikes: out.layer_spikes,
+            spike_counts: Vec::new(),
+            layer_sizes: self.snn.spiking_layer_sizes(),
+            steps_times_batch: self.snn.config().steps * batch_size,
+        }
+    }
+}
+
+impl TrainStep for Classifier {
+    type Input = DigitBatch;
+    type Output = StepOutput;
+
+    fn step(&self, batch: DigitBatch) -> TrainOutput<StepOutput> {
+        let item = self.forward_batch(batch);
+        TrainOutput::new(self, item.loss.backward(), item)
+    }
+}
+
+impl InferenceStep for Classifier {
+    type Input = DigitBatch;
+    type Output = StepOutput;
+
+    fn step(&self, batch: DigitBatch) -> StepOutput {
+        self.forward_batch(batch)
+    }
+}
+
+impl ItemLazy for StepOutput {
+    fn sync(self) -> Result<Self, ExecutionError> {
+        self.loss.device().flush()?;
+        let spike_counts = self
+            .layer_spikes
+            .iter()
+            .map(|t| t.clone().into_scalar::<f64>())
+            .collect();
+        Ok(StepOutput {
+            loss: self.loss.without_autodiff(),
+            logits: self.logits.without_autodiff(),
+            targets: self.targets.without_autodiff(),
+            layer_spikes: Vec::new(),
+            spike_counts,
+            layer_sizes: self.layer_sizes,
+            steps_times_batch: self.steps_times_batch,
+        })
+    }
+}
+
+impl Adaptor<AccuracyInput> for StepOutput {
+    fn adapt(&self) -> AccuracyInput {
+        AccuracyInput::new(self.logits.clone(), self.targets.clone())
+    }
+}
+
+impl Adaptor<LossInput> for StepOutput {
+    fn adapt(&self) -> LossInput {
+        LossInput::new(self.loss.clone())
+    }
+}
+
+impl Adaptor<FiringRateInput> for StepOutput {
+    fn adapt(&self) -> FiringRateInput {
+        FiringRateInput {
+            spike_counts: self.spike_counts.clone(),
+            layer_sizes: self.layer_sizes.clone(),
+            steps_times_batch: self.steps_times_batch,
+        }
+    }
+}

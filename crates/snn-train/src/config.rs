@@ -1,0 +1,189 @@
+//! Run configuration: the TOML file (`configs/*.toml`), command-line overrides, validation.
+//!
+//! ```toml
+//! [model]            # snn_model::SnnConfig: inputs, hidden, classes, steps, encoder, lif, readout
+//! hidden = [256]
+//! steps = 100
+//! [train]
+//! epochs = 5
+//! batch_size = 64
+//! lr = 1e-3
+//! seed = 42
+//! ```
+//! Unknown keys are errors. Every value is checked before anything starts; an error names the
+//! key, the value and the allowed range, and the flag that set it when it came from one.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use snn_model::{ConfigError, SnnConfig};
+
+/// Everything a training run needs to know, as saved to `RUN_DIR/config.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    #[serde(default)]
+    pub model: SnnConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
+}
+
+/// Optimisation settings (TOML section `[train]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Adam learning rate.
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    /// Seeds weight init, shuffling and spike generation.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Use only the first N training examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_limit: Option<usize>,
+    /// Use only the first N test examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_limit: Option<usize>,
+}
+
+fn default_epochs() -> usize {
+    5
+}
+fn default_batch_size() -> usize {
+    64
+}
+fn default_lr() -> f64 {
+    1e-3
+}
+fn default_seed() -> u64 {
+    42
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: default_epochs(),
+            batch_size: default_batch_size(),
+            lr: default_lr(),
+            seed: default_seed(),
+            train_limit: None,
+            test_limit: None,
+        }
+    }
+}
+
+/// Values given on the command line that replace those of the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub epochs: Option<usize>,
+    pub steps: Option<usize>,
+    pub batch_size: Option<usize>,
+    pub lr: Option<f64>,
+    pub seed: Option<u64>,
+    pub hidden: Option<Vec<usize>>,
+    pub train_limit: Option<usize>,
+    pub test_limit: Option<usize>,
+}
+
+impl Overrides {
+    /// The flag that sets `key`, if it was given.
+    fn flag_for(&self, key: &str) -> Option<&'static str> {
+        let given = |set: bool, flag| set.then_some(flag);
+        match key {
+            "train.epochs" => given(self.epochs.is_some(), "--epochs"),
+            "model.steps" => given(self.steps.is_some(), "--steps"),
+            "train.batch_size" => given(self.batch_size.is_some(), "--batch-size"),
+            "train.lr" => given(self.lr.is_some(), "--lr"),
+            k if k.starts_with("model.hidden") => given(self.hidden.is_some(), "--hidden"),
+            "train.train_limit" => given(self.train_limit.is_some(), "--train-limit"),
+            "train.test_limit" => given(self.test_limit.is_some(), "--test-limit"),
+            _ => None,
+        }
+    }
+}
+
+impl RunConfig {
+    /// Parses TOML text; `origin` names the source in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+        toml::from_str(text).with_context(|| format!("invalid config {origin}"))
+    }
+
+    /// Reads and parses a TOML config file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The config as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a RunConfig always serialises")
+    }
+
+    /// Applies command-line overrides, then validates; errors name the key and, when a flag set
+    /// it, the flag.
+    pub fn with_overrides(mut self, o: &Overrides) -> Result<Self> {
+        if let Some(v) = o.epochs {
+            self.train.epochs = v;
+        }
+        if let Some(v) = o.steps {
+            self.model.steps = v;
+        }
+        if let Some(v) = o.batch_size {
+            self.train.batch_size = v;
+        }
+        if let Some(v) = o.lr {
+            self.train.lr = v;
+        }
+        if let Some(v) = o.seed {
+            self.train.seed = v;
+        }
+        if let Some(v) = &o.hidden {
+            self.model.hidden = v.clone();
+        }
+        if o.train_limit.is_some() {
+            self.train.train_limit = o.train_limit;
+        }
+        if o.test_limit.is_some() {
+            self.train.test_limit = o.test_limit;
+        }
+        if let Err(e) = self.validate() {
+            match o.flag_for(&e.key) {
+                Some(flag) => bail!("invalid configuration: {e} (set by {flag})"),
+                None => bail!("invalid configuration: {e}"),
+            }
+        }
+        Ok(self)
+    }
+
+    /// Checks every value of the run.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.model.validate("model")?;
+        let t = &self.train;
+        if t.epochs == 0 {
+            return Err(ConfigError::new("train.epochs", 0, "must be ≥ 1"));
+        }
+        if t.batch_size == 0 {
+            return Err(ConfigError::new("train.batch_size", 0, "must be ≥ 1"));
+        }
+        if !(t.lr.is_finite() && t.lr > 0.0) {
+            return Err(ConfigError::new(
+                "train.lr",
+                t.lr,
+                "must be a finite number > 0",
+            ));
+        }
+        if t.train_limit == Some(0) {
+            return Err(ConfigError::new("train.train_limit", 0, "must be ≥ 1"));
+        }
+        if t.test_limit == Some(0) {
+            return Err(ConfigError::new("train.test_limit", 0, "must be ≥ 1"));
+        }
+        Ok(())
+    }
+}

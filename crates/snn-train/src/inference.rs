@@ -1,0 +1,159 @@
+//! `snn-train eval` and `snn-train predict`: load a trained run and use it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::classifier::Classifier;
+use crate::config::RunConfig;
+use crate::data::{Split, load_split};
+use crate::run_dir::{CONFIG_FILE, MODEL_FILE};
+
+/// Rebuilds the network of `run_dir` from its `config.toml` and `model.bpk`.
+pub fn load_run(run_dir: &Path, device: &Device) -> Result<(RunConfig, Classifier)> {
+    if !run_dir.is_dir() {
+        bail!("run directory {} does not exist", run_dir.display());
+    }
+    let config = RunConfig::load(&run_dir.join(CONFIG_FILE))?;
+    let path = run_dir.join(MODEL_FILE);
+    if !path.is_file() {
+        bail!(
+            "{} has no {MODEL_FILE}: the run has not finished (resume it with \
+             `snn-train --resume {}`)",
+            run_dir.display(),
+            run_dir.display()
+        );
+    }
+    let record = ModuleRecord::load(&path)
+        .with_context(|| format!("cannot read the model weights {}", path.display()))?;
+    let model = Classifier {
+        snn: config.model.init(device),
+    }
+    .load_record(record);
+    Ok((config, model))
+}
+
+/// Test-set accuracy, loss and confusion matrix of a trained run.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Percent.
+    pub accuracy: f64,
+    pub loss: f64,
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+impl Evaluation {
+    /// Percent correct per true class (NaN for a class with no examples).
+    pub fn per_class_accuracy(&self) -> Vec<f64> {
+        self.confusion
+            .iter()
+            .enumerate()
+            .map(|(c, row)| 100.0 * row[c] as f64 / row.iter().sum::<u64>() as f64)
+            .collect()
+    }
+
+    /// The report printed by `snn-train eval`.
+    pub fn table(&self) -> String {
+        let n = self.confusion.len();
+        let mut out = format!(
+            "test accuracy {:.2}%  loss {:.4}  ({} images)\n\nper-class accuracy:\n",
+            self.accuracy,
+            self.loss,
+            self.confusion.iter().flatten().sum::<u64>()
+        );
+        for (c, acc) in self.per_class_accuracy().iter().enumerate() {
+            out.push_str(&format!("  {c:>3}: {acc:6.2}%\n"));
+        }
+        out.push_str("\nconfusion matrix (rows: true class, columns: predicted):\n      ");
+        for p in 0..n {
+            out.push_str(&format!("{p:>6}"));
+        }
+        out.push('\n');
+        for (t, row) in self.confusion.iter().enumerate() {
+            out.push_str(&format!("{t:>6}"));
+            for v in row {
+                out.push_str(&format!("{v:>6}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Evaluates `run_dir`'s model on the test split in `data_dir`.
+pub fn evaluate(
+    run_dir: &Path,
+    data_dir: &Path,
+    device: &Device,
+    test_limit: Option<usize>,
+) -> Result<Evaluation> {
+    let (config, model) = load_run(run_dir, device)?;
+    device.seed(config.train.seed);
+    let test = load_split(data_dir, Split::Test, test_limit)?;
+    let data = test.images();
+    let classes = config.model.classes;
+    let mut confusion = vec![vec![0u64; classes]; classes];
+    let mut loss_sum = 0.0;
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(config.train.batch_size.max(1)) {
+        let batch = crate::data::batch_of(data, chunk, device);
+        let out = model.forward_batch(batch);
+        loss_sum += out.loss.into_scalar::<f64>() * chunk.len() as f64;
+        let preds: Vec<i64> = out.logits.argmax(1).into_data().iter::<i64>().collect();
+        for (&i, &p) in chunk.iter().zip(&preds) {
+            confusion[data.labels[i] as usize][p as usize] += 1;
+        }
+    }
+    let total = data.len().max(1) as f64;
+    let correct: u64 = (0..classes).map(|c| confusion[c][c]).sum();
+    Ok(Evaluation {
+        accuracy: 100.0 * correct as f64 / total,
+        loss: loss_sum / total,
+        confusion,
+    })
+}
+
+/// Class probabilities for one image file (PNG or any format `image` reads), averaged over
+/// `samples` Poisson draws. Any size is resized to the model's input; a light background is
+/// inverted to MNIST's light-on-dark.
+pub fn predict(run_dir: &Path, image: &Path, device: &Device, samples: usize) -> Result<Vec<f64>> {
+    let (config, model) = load_run(run_dir, device)?;
+    device.seed(config.train.seed);
+    let side = (config.model.inputs as f64).sqrt() as u32;
+    if (side * side) as usize != config.model.inputs {
+        bail!(
+            "the model's {} inputs are not a square image",
+            config.model.inputs
+        );
+    }
+    let img = image::open(image)
+        .with_context(|| format!("cannot read image {}", image.display()))?
+        .into_luma8();
+    let img = if img.dimensions() == (side, side) {
+        img
+    } else {
+        image::imageops::resize(&img, side, side, image::imageops::FilterType::Triangle)
+    };
+    let mut pixels: Vec<f32> = img.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
+    let border: Vec<f32> = (0..side as usize)
+        .flat_map(|i| [pixels[i], pixels[(side as usize - 1) * side as usize + i]])
+        .collect();
+    if border.iter().sum::<f32>() / border.len() as f32 > 0.5 {
+        pixels.iter_mut().for_each(|p| *p = 1.0 - *p);
+    }
+    let samples = samples.max(1);
+    let repeated: Vec<f32> = pixels
+        .iter()
+        .copied()
+        .cycle()
+        .take(pixels.len() * samples)
+        .collect();
+    let x = Tensor::<2>::from_data(TensorData::new(repeated, [samples, pixels.len()]), device);
+    let probs = softmax(model.snn.forward(x).logits, 1).mean_dim(0);
+    Ok(probs.into_data().iter::<f64>().collect())
+}

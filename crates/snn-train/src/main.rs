@@ -1,0 +1,334 @@
+//! The `snn-train` command line. Training is the default command.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use snn_train::backend::BackendChoice;
+use snn_train::config::{Overrides, RunConfig};
+use snn_train::inference::{evaluate, predict};
+use snn_train::run_dir::{CONFIG_FILE, default_run_dir};
+use snn_train::training::{TrainRequest, train};
+
+/// mimalloc keeps freed pages for reuse: training allocates and frees many multi-megabyte
+/// tensors per batch, which with the system allocator cost a page fault per 4 KiB each time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    name = "snn-train",
+    version,
+    about = "Train spiking neural networks on MNIST with Burn"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a network (the default command).
+    Train(TrainArgs),
+    /// Test-set accuracy, loss, per-class accuracy and confusion matrix of a trained run.
+    Eval {
+        #[arg(long, value_name = "RUN_DIR")]
+        run: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+        data: PathBuf,
+        #[arg(long, value_name = "N")]
+        test_limit: Option<usize>,
+    },
+    /// Time full training steps of a config on one backend (see `cargo xtask bench`).
+    Bench {
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, value_name = "FILE", default_value = "configs/seed.toml")]
+        config: PathBuf,
+        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+        data: PathBuf,
+        /// Untimed steps first.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Timed repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Training steps per repetition.
+        #[arg(long, default_value_t = 5)]
+        batches: usize,
+        /// Override the LIF implementation (fused, reference).
+        #[arg(long, value_parser = parse_lif)]
+        lif: Option<snn_model::LifImpl>,
+        /// Override the projection (auto, dense, sparse).
+        #[arg(long, value_parser = parse_projection)]
+        projection: Option<snn_model::Projection>,
+        #[arg(long)]
+        steps: Option<usize>,
+        #[arg(long)]
+        batch_size: Option<usize>,
+    },
+    /// Class probabilities for one image (28×28 grayscale PNG, or any size, resized).
+    Predict {
+        #[arg(long, value_name = "RUN_DIR")]
+        run: PathBuf,
+        image: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// Poisson draws averaged over.
+        #[arg(long, default_value_t = 8)]
+        samples: usize,
+    },
+}
+
+#[derive(Args, Clone)]
+struct TrainArgs {
+    /// Compute backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendChoice,
+    /// Run configuration (TOML).
+    #[arg(long, value_name = "FILE", default_value = "configs/seed.toml")]
+    config: PathBuf,
+    /// MNIST directory (IDX files, raw or .gz).
+    #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+    data: PathBuf,
+    /// Run directory [default: runs/<config>-<timestamp>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue the run in RUN_DIR from its last checkpoint (its config.toml is used).
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["out", "config"])]
+    resume: Option<PathBuf>,
+    /// Fetch MNIST into --data first if it is missing (runs `cargo xtask fetch-mnist`).
+    #[arg(long)]
+    fetch: bool,
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Simulation time steps T.
+    #[arg(long)]
+    steps: Option<usize>,
+    #[arg(long)]
+    batch_size: Option<usize>,
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Hidden layer sizes, comma-separated (e.g. 256 or 512,256).
+    #[arg(long, value_delimiter = ',')]
+    hidden: Option<Vec<usize>>,
+    /// Use only the first N training images.
+    #[arg(long, value_name = "N")]
+    train_limit: Option<usize>,
+    /// Use only the first N test images.
+    #[arg(long, value_name = "N")]
+    test_limit: Option<usize>,
+    /// Data-loading threads.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => run_train(cli.train),
+        Some(Command::Train(args)) => run_train(args),
+        Some(Command::Eval {
+            run,
+            backend,
+            data,
+            test_limit,
+        }) => {
+            let backend = backend.resolve()?;
+            let eval = evaluate(&run, &data, &backend.device, test_limit)?;
+            println!("{}", eval.table());
+            Ok(())
+        }
+        Some(Command::Bench {
+            backend,
+            config,
+            data,
+            warmup,
+            repeats,
+            batches,
+            lif,
+            projection,
+            steps,
+            batch_size,
+        }) => {
+            let overrides = Overrides {
+                steps,
+                batch_size,
+                ..Overrides::default()
+            };
+            let config = RunConfig::load(&config)?.with_overrides(&overrides)?;
+            let req = snn_train::bench::BenchRequest {
+                config,
+                backend: backend.resolve()?,
+                data_dir: data,
+                warmup,
+                repeats,
+                batches,
+                lif,
+                projection,
+            };
+            let result = snn_train::bench::run(&req)?;
+            let samples: Vec<String> = result.samples.iter().map(|s| format!("{s:.0}")).collect();
+            eprintln!("samples (images/s): {}", samples.join(" "));
+            println!("{}", snn_train::bench::result_line(&req, &result));
+            Ok(())
+        }
+        Some(Command::Predict {
+            run,
+            image,
+            backend,
+            samples,
+        }) => {
+            let backend = backend.resolve()?;
+            let probs = predict(&run, &image, &backend.device, samples)?;
+            let best = probs
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            println!("class  probability");
+            for (c, p) in probs.iter().enumerate() {
+                println!(
+                    "{c:>5}  {p:.4}{}",
+                    if c == best { "  <- predicted" } else { "" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run_train(args: TrainArgs) -> Result<()> {
+    let overrides = Overrides {
+        epochs: args.epochs,
+        steps: args.steps,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        seed: args.seed,
+        hidden: args.hidden.clone(),
+        train_limit: args.train_limit,
+        test_limit: args.test_limit,
+    };
+    let (config, run_dir, resume) = match &args.resume {
+        Some(dir) => {
+            let path = dir.join(CONFIG_FILE);
+            if !path.is_file() {
+                bail!(
+                    "--resume {}: no {CONFIG_FILE} there; is it a run directory?",
+                    dir.display()
+                );
+            }
+            (
+                RunConfig::load(&path)?.with_overrides(&overrides)?,
+                dir.clone(),
+                true,
+            )
+        }
+        None => {
+            if !args.config.is_file() {
+                bail!(
+                    "config file {} not found (the configs/ directory holds seed.toml and quick.toml)",
+                    args.config.display()
+                );
+            }
+            let config = RunConfig::load(&args.config)?.with_overrides(&overrides)?;
+            let stem = args
+                .config
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("run");
+            let run_dir = args.out.clone().unwrap_or_else(|| default_run_dir(stem));
+            if run_dir.join(CONFIG_FILE).exists() {
+                bail!(
+                    "{} already holds a run; choose another --out or continue it with --resume",
+                    run_dir.display()
+                );
+            }
+            (config, run_dir, false)
+        }
+    };
+    if args.fetch {
+        fetch_if_missing(&args.data)?;
+    }
+    let backend = args.backend.resolve()?;
+    let summary = train(TrainRequest {
+        config,
+        backend,
+        data_dir: args.data,
+        run_dir: run_dir.clone(),
+        resume,
+        workers: args.workers,
+    })?;
+    println!(
+        "{}: test accuracy {:.2}%, test loss {:.4}, {} epochs in {:.0}s ({:.0} train images/s on {})",
+        run_dir.display(),
+        summary.test_accuracy,
+        summary.test_loss,
+        summary.epochs,
+        summary.wall_seconds,
+        summary.train_images_per_s,
+        summary.backend
+    );
+    Ok(())
+}
+
+/// Runs `cargo xtask fetch-mnist --out DIR` when DIR lacks the files.
+fn fetch_if_missing(dir: &Path) -> Result<()> {
+    if mnist_idx::LabeledImages::load_split(dir, "t10k").is_ok()
+        && mnist_idx::locate(dir, "train-images-idx3-ubyte").is_ok()
+    {
+        return Ok(());
+    }
+    eprintln!(
+        "--fetch: {} is incomplete, running `cargo xtask fetch-mnist`",
+        dir.display()
+    );
+    let status = std::process::Command::new("cargo")
+        .args(["xtask", "fetch-mnist", "--out"])
+        .arg(dir)
+        .status()
+        .context("cannot run `cargo xtask fetch-mnist` (is cargo on PATH?)")?;
+    if !status.success() {
+        bail!("`cargo xtask fetch-mnist --out {}` failed", dir.display());
+    }
+    Ok(())
+}
+
+fn parse_lif(s: &str) -> Result<snn_model::LifImpl, String> {
+    match s {
+        "fused" => Ok(snn_model::LifImpl::Fused),
+        "reference" => Ok(snn_model::LifImpl::Reference),
+        other => Err(format!(
+            "unknown LIF implementation {other:?} (fused, reference)"
+        )),
+    }
+}
+
+fn parse_projection(s: &str) -> Result<snn_model::Projection, String> {
+    match s {
+        "auto" => Ok(snn_model::Projection::Auto),
+        "dense" => Ok(snn_model::Projection::Dense),
+        "sparse" => Ok(snn_model::Projection::Sparse),
+        other => Err(format!(
+            "unknown projection {other:?} (auto, dense, sparse)"
+        )),
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers for the snn-train end-to-end tests: running the binary on real MNIST.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Real MNIST: `$MNIST_DIR`, else `data/mnist` (after `cargo xtask fetch-mnist`), else the
+/// gzipped copies in `../shared/data/mnist`.
+pub fn mnist_dir() -> PathBuf {
+    let root = root();
+    [
+        std::env::var_os("MNIST_DIR").map(PathBuf::from),
+        Some(root.join("data/mnist")),
+        Some(root.join("../shared/data/mnist")),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|d| {
+        d.join("train-labels-idx1-ubyte").exists() || d.join("train-labels-idx1-ubyte.gz").exists()
+    })
+    .expect("real MNIST not found: run `cargo xtask fetch-mnist` or set MNIST_DIR")
+}
+
+/// `snn-train` with `args`, run from the workspace root.
+pub fn snn_train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snn-train"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("snn-train runs")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts success, printing stderr otherwise.
+pub fn ok(out: Output) -> Output {
+    assert!(out.status.success(), "snn-train failed:\n{}", stderr(&out));
+    out
+}
+
+/// A smoke run: `--train-limit 2000 --test-limit 500 --epochs 1 --steps 10` plus `extra`.
+pub fn smoke_run(backend: &str, out: &Path, extra: &[&str]) -> Output {
+    let data = mnist_dir();
+    let mut args = vec![
+        "--backend",
+        backend,
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--train-limit",
+        "2000",
+        "--test-limit",
+        "500",
+        "--epochs",
+        "1",
+        "--steps",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    snn_train(&args)
+}
+
+/// The Python interpreter that has the `tensorboard` package (set by scripts/test.sh).
+pub fn python() -> String {
+    let python = std::env::var("SNN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = Command::new(&python)
+        .args(["-c", "import tensorboard"])
+        .output();
+    assert!(
+        probe.is_ok_and(|o| o.status.success()),
+        "{python} cannot import tensorboard: run the tests through scripts/test.sh, or set \
+         SNN_PYTHON to a Python with `pip install -r scripts/requirements.txt`"
+    );
+    python
+}

@@ -1,0 +1,192 @@
+//! End to end on real MNIST: smoke runs on every backend produce every output, and the
+//! TensorBoard events agree with metrics.csv (read back by TensorBoard's own reader).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{ok, python, root, smoke_run, snn_train};
+use snn_train::run_dir::{RunSummary, read_metrics};
+
+fn assert_outputs(run: &Path, backend: &str, layers: &[&str]) {
+    for file in [
+        "config.toml",
+        "metrics.csv",
+        "summary.json",
+        "model.bpk",
+        "checkpoint/model-1.bpk",
+        "checkpoint/optim-1.bpk",
+    ] {
+        assert!(run.join(file).is_file(), "{backend}: {file} missing");
+    }
+    let rows = read_metrics(run).unwrap();
+    assert_eq!(rows.len(), 2, "{backend}: one train and one valid row");
+    assert_eq!((rows[0].epoch, rows[0].split.as_str()), (1, "train"));
+    assert_eq!((rows[1].epoch, rows[1].split.as_str()), (1, "valid"));
+    for row in &rows {
+        for col in ["loss", "accuracy", "seconds", "images_per_s"] {
+            let v = row
+                .get(col)
+                .unwrap_or_else(|| panic!("{backend}: no {col}"));
+            assert!(v.is_finite() && v > 0.0, "{backend}: {col} = {v}");
+        }
+        for layer in layers {
+            let rate = row.get(&format!("rate_{layer}")).unwrap();
+            assert!(rate > 0.0 && rate < 1.0, "{backend}: rate_{layer} = {rate}");
+        }
+    }
+    let summary = RunSummary::load(run).unwrap();
+    assert_eq!(summary.backend, backend);
+    assert_eq!(summary.epochs, 1);
+    assert_eq!(summary.test_accuracy, rows[1].get("accuracy").unwrap());
+    assert!(
+        summary.test_accuracy > 30.0,
+        "{backend}: learned nothing: {summary:?}"
+    );
+    let events: Vec<_> = std::fs::read_dir(run)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("events.out.tfevents.")
+        })
+        .collect();
+    assert_eq!(events.len(), 1, "{backend}: one event file");
+}
+
+/// TensorBoard's EventAccumulator reads exactly the scalars metrics.csv holds.
+fn check_events_with_tensorboard(
+    run: &Path,
+    train_batches: usize,
+    valid_batches: usize,
+    metrics: usize,
+) {
+    let out = Command::new(python())
+        .arg(root().join("scripts/check_tfevents.py"))
+        .arg(run)
+        .args([
+            "--train-batches",
+            &train_batches.to_string(),
+            "--valid-batches",
+            &valid_batches.to_string(),
+        ])
+        .args(["--batch-metrics", &metrics.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check_tfevents.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn smoke_runs_on_cpu_backends_produce_every_output() {
+    for backend in ["flex", "ndarray"] {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        ok(smoke_run(backend, &run, &[]));
+        assert_outputs(&run, backend, &["input", "hidden0"]);
+        // 2000 / 64 → 32 train batches, 500 / 64 → 8 valid batches; metrics per batch:
+        // train loss, accuracy, lr, rate_input, rate_hidden0 (5); valid without lr (4).
+        check_events_with_tensorboard(&run, 32, 8, 5);
+    }
+}
+
+#[test]
+fn tiny_run_on_wgpu_produces_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    ok(smoke_run(
+        "wgpu",
+        &run,
+        &[
+            "--train-limit",
+            "256",
+            "--test-limit",
+            "128",
+            "--batch-size",
+            "32",
+            "--steps",
+            "5",
+        ],
+    ));
+    assert_outputs(&run, "wgpu", &["input", "hidden0"]);
+    check_events_with_tensorboard(&run, 8, 4, 5);
+}
+
+#[test]
+fn same_seed_same_backend_gives_identical_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = ["a", "b"].iter().map(|n| dir.path().join(n)).collect();
+    for run in &runs {
+        ok(smoke_run(
+            "flex",
+            run,
+            &["--train-limit", "640", "--test-limit", "256", "--seed", "3"],
+        ));
+    }
+    let strip = |run: &Path| -> Vec<Vec<(String, f64)>> {
+        read_metrics(run)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                r.values
+                    .into_iter()
+                    .filter(|(c, _)| c != "seconds" && c != "images_per_s")
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&runs[0]), strip(&runs[1]));
+}
+
+#[test]
+fn eval_and_predict_use_a_finished_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    ok(smoke_run("flex", &run, &[]));
+    let data = common::mnist_dir();
+    let out = ok(snn_train(&[
+        "eval",
+        "--run",
+        run.to_str().unwrap(),
+        "--backend",
+        "flex",
+        "--data",
+        data.to_str().unwrap(),
+        "--test-limit",
+        "500",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("test accuracy") && text.contains("confusion matrix"),
+        "{text}"
+    );
+    // A test digit written as PNG, then predicted.
+    let test = mnist_idx::LabeledImages::load_split(&data, "t10k").unwrap();
+    let png = dir.path().join("digit.png");
+    image::GrayImage::from_raw(28, 28, test.images.image(0).to_vec())
+        .unwrap()
+        .save(&png)
+        .unwrap();
+    let out = ok(snn_train(&[
+        "predict",
+        "--run",
+        run.to_str().unwrap(),
+        "--backend",
+        "flex",
+        png.to_str().unwrap(),
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let probs: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(probs.len(), 10, "{text}");
+    assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{text}");
+}

@@ -1,0 +1,85 @@
+//! `cargo xtask <command>`: developer tasks for this workspace.
+//!
+//! The `xtask` alias lives in `.cargo/config.toml` and builds this binary into
+//! `target/xtask`, so it never shares (or invalidates) the main build directory.
+
+mod fetch_mnist;
+mod mnist_files;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Developer tasks for this workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Download the four MNIST IDX files (uncompressed, SHA-256 verified).
+    ///
+    /// Files already present and verified are skipped. Each file is written to a
+    /// temporary `.<name>.part-<pid>` file and renamed into place only after its
+    /// checksum matched.
+    FetchMnist {
+        /// Directory to write the files into (created if missing).
+        #[arg(long, value_name = "DIR", default_value = mnist_files::DEFAULT_OUT_DIR)]
+        out: PathBuf,
+
+        /// Take the files from this local directory (as `<name>` or `<name>.gz`)
+        /// instead of the network.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["mirrors", "no_default_mirrors"])]
+        from: Option<PathBuf>,
+
+        /// Extra mirror base URL (`<name>.gz` is appended), tried before the
+        /// defaults. Repeatable.
+        #[arg(long = "mirror", value_name = "URL")]
+        mirrors: Vec<String>,
+
+        /// Do not try the built-in mirrors (only those given with --mirror).
+        #[arg(long)]
+        no_default_mirrors: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::FetchMnist {
+            out,
+            from,
+            mirrors,
+            no_default_mirrors,
+        } => {
+            let source = match from {
+                Some(dir) => fetch_mnist::Source::LocalDir(dir),
+                None => {
+                    let mut all = mirrors;
+                    if !no_default_mirrors {
+                        all.extend(mnist_files::DEFAULT_MIRRORS.iter().map(|m| m.to_string()));
+                    }
+                    fetch_mnist::Source::Mirrors(all)
+                }
+            };
+            fetch_mnist::run(&out, &source)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! End-to-end tests of `xtask fetch-mnist` against a local HTTP server.
+//!
+//! Needs the gzipped MNIST files in `$MNIST_GZ_DIR`, by default
+//! `<workspace>/../shared/data/mnist`. No internet: every run passes
+//! `--no-default-mirrors`.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+/// (name, uncompressed SHA-256), independent of the binary's own table.
+const FILES: [(&str, &str); 4] = [
+    (
+        "train-images-idx3-ubyte",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    (
+        "train-labels-idx1-ubyte",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    (
+        "t10k-images-idx3-ubyte",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    (
+        "t10k-labels-idx1-ubyte",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
+];
+
+/// A closed port: connecting is refused at once.
+const UNREACHABLE: &str = "http://127.0.0.1:1/";
+
+fn gz_dir() -> PathBuf {
+    match std::env::var_os("MNIST_GZ_DIR") {
+        Some(dir) => dir.into(),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist"),
+    }
+}
+
+/// Per file: the real `.gz` bytes and a gzip of the content with one byte flipped.
+struct Payloads {
+    good: HashMap<String, Vec<u8>>,
+    corrupt: HashMap<String, Vec<u8>>,
+}
+
+fn payloads() -> &'static Payloads {
+    static PAYLOADS: OnceLock<Payloads> = OnceLock::new();
+    PAYLOADS.get_or_init(|| {
+        let (mut good, mut corrupt) = (HashMap::new(), HashMap::new());
+        for (name, _) in FILES {
+            let gz_name = format!("{name}.gz");
+            let path = gz_dir().join(&gz_name);
+            let gz = fs::read(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (set MNIST_GZ_DIR)", path.display()));
+            let mut raw = Vec::new();
+            GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap();
+            let mid = raw.len() / 2;
+            raw[mid] ^= 0x01;
+            let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+            enc.write_all(&raw).unwrap();
+            corrupt.insert(gz_name.clone(), enc.finish().unwrap());
+            good.insert(gz_name, gz);
+        }
+        Payloads { good, corrupt }
+    })
+}
+
+/// A tiny HTTP/1.1 server: `/good/<name>.gz` serves the real file,
+/// `/corrupt/<name>.gz` the corrupted one, anything else is 404.
+struct Server {
+    base: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Server {
+    fn start() -> Self {
+        let payloads = payloads();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let counter = counter.clone();
+                thread::spawn(move || serve(stream, payloads, &counter));
+            }
+        });
+        Self { base, requests }
+    }
+
+    /// Base URL of a mirror served under `/<prefix>/`.
+    fn mirror(&self, prefix: &str) -> String {
+        format!("{}/{prefix}/", self.base)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(stream: TcpStream, payloads: &Payloads, counter: &AtomicUsize) {
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    counter.fetch_add(1, Ordering::SeqCst);
+    let path = request_line.split_whitespace().nth(1).unwrap_or("");
+    let body = match path.trim_start_matches('/').split_once('/') {
+        Some(("good", name)) => payloads.good.get(name),
+        Some(("corrupt", name)) => payloads.corrupt.get(name),
+        _ => None,
+    };
+    let (status, body) = match body {
+        Some(body) => ("200 OK", &body[..]),
+        None => ("404 Not Found", &b"not found\n"[..]),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = &stream;
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body));
+}
+
+struct Run {
+    success: bool,
+    /// stdout followed by stderr.
+    output: String,
+}
+
+fn xtask(args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.arg("fetch-mnist").args(args);
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!output.contains("panicked"), "xtask panicked:\n{output}");
+    Run {
+        success: out.status.success(),
+        output,
+    }
+}
+
+fn fetch(out: &Path, mirrors: &[&str]) -> Run {
+    let mut args = vec!["--no-default-mirrors", "--out", out.to_str().unwrap()];
+    for m in mirrors {
+        args.extend(["--mirror", m]);
+    }
+    xtask(&args)
+}
+
+fn sha256_hex(path: &Path) -> String {
+    format!("{:x}", Sha256::digest(fs::read(path).unwrap()))
+}
+
+fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+/// `dir` holds exactly the four MNIST files, each with its pinned SHA-256.
+fn assert_verified(dir: &Path, output: &str) {
+    let mut expected: Vec<String> = FILES.iter().map(|(n, _)| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(dir_entries(dir), expected, "output:\n{output}");
+    for (name, sha) in FILES {
+        assert_eq!(sha256_hex(&dir.join(name)), sha, "{name}");
+    }
+}
+
+#[test]
+fn good_mirror_succeeds_and_second_run_downloads_nothing() {
+    let server = Server::start();
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("mnist");
+
+    let run = fetch(&out, &[&server.mirror("good")]);
+    assert!(run.success, "{}", run.output);
+    assert_verified(&out, &run.output);
+    assert_eq!(server.requests(), 4);
+    assert!(run.output.contains("4 fetched"), "{}", run.output);
+
+    let run = fetch(&out, &[&server.mirror("good")]);
+    assert!(run.success, "{}", run.output);
+    assert_eq!(server.requests(), 4, "second run must not download");
+    assert_eq!(
+        run.output.matches(": present, verified").count(),
+        4,
+        "{}",
+        run.output
+    );
+    assert_verified(&out, &run.output);
+}
+
+#[test]
+fn corrupt_mirror_is_rejected_by_checksum_then_good_one_used() {
+    let server = Server::start();
+    let tmp = TempDir::new().unwrap();
+    let corrupt = server.mirror("corrupt");
+
+    let run = fetch(tmp.path(), &[&corrupt, &server.mirror("good")]);
+    assert!(run.success, "{}", run.output);
+    assert!(
+        run.output.contains(&format!(
+            "train-images-idx3-ubyte from {corrupt}train-images-idx3-ubyte.gz: SHA-256 mismatch (got "
+        )),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        run.output.matches("SHA-256 mismatch").count(),
+        4,
+        "{}",
+        run.output
+    );
+    assert_eq!(server.requests(), 8);
+    assert_verified(tmp.path(), &run.output);
+}
+
+#[test]
+fn unreachable_and_missing_mirrors_fall_through_to_good_one() {
+    let server = Server::start();
+    let tmp = TempDir::new().unwrap();
+    // Base URL without trailing slash must work too.
+    let good = server.mirror("good");
+    let run = fetch(
+        tmp.path(),
+        &[
+            UNREACHABLE,
+            &server.mirror("missing"),
+            good.trim_end_matches('/'),
+        ],
+    );
+    assert!(run.success, "{}", run.output);
+    assert!(run.output.contains("404"), "{}", run.output);
+    assert_verified(tmp.path(), &run.output);
+}
+
+#[test]
+fn all_mirrors_failing_is_an_error_and_leaves_no_file() {
+    let server = Server::start();
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("mnist");
+    let mirrors = [
+        server.mirror("corrupt"),
+        UNREACHABLE.to_string(),
+        server.mirror("missing"),
+    ];
+
+    let run = fetch(
+        &out,
+        &mirrors.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(!run.success, "{}", run.output);
+    let error = &run.output[run.output.find("error:").expect("an error line")..];
+    assert!(error.contains("train-images-idx3-ubyte"), "{error}");
+    for mirror in &mirrors {
+        assert!(
+            error.contains(&format!("{mirror}train-images-idx3-ubyte.gz: ")),
+            "{error}"
+        );
+    }
+    assert!(error.contains("SHA-256 mismatch"), "{error}");
+    assert!(error.contains("404"), "{error}");
+    assert!(error.contains("cargo xtask fetch-mnist --from"), "{error}");
+    assert_eq!(
+        dir_entries(&out),
+        Vec::<String>::new(),
+        "no file may be left behind"
+    );
+}
+
+#[test]
+fn from_local_dir_with_gz_or_raw_files() {
+    let tmp = TempDir::new().unwrap();
+    let out1 = tmp.path().join("one");
+    let run = xtask(&[
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+    assert_verified(&out1, &run.output);
+
+    // The raw files just written are a valid source too.
+    let out2 = tmp.path().join("two");
+    let run = xtask(&[
+        "--from",
+        out1.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+    assert_verified(&out2, &run.output);
+}
+
+#[test]
+fn from_dir_missing_a_file_fails_clearly() {
+    let src = TempDir::new().unwrap();
+    for name in [
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+    ] {
+        fs::copy(gz_dir().join(name), src.path().join(name)).unwrap();
+    }
+    let out = TempDir::new().unwrap();
+    let run = xtask(&[
+        "--from",
+        src.path().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(!run.success, "{}", run.output);
+    assert!(
+        run.output.contains(&format!(
+            "train-images-idx3-ubyte not found in {}",
+            src.path().display()
+        )),
+        "{}",
+        run.output
+    );
+    assert_eq!(dir_entries(out.path()), Vec::<String>::new());
+}
+
+#[test]
+fn stale_part_is_removed_and_invalid_present_file_refetched() {
+    let out = TempDir::new().unwrap();
+    let stale = ".train-images-idx3-ubyte.part-4242";
+    fs::write(out.path().join(stale), b"half a download").unwrap();
+    fs::write(out.path().join("t10k-labels-idx1-ubyte"), b"garbage").unwrap();
+
+    let run = xtask(&[
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+    assert!(
+        run.output.contains("removed stale partial download"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("t10k-labels-idx1-ubyte: present but invalid (SHA-256 mismatch"),
+        "{}",
+        run.output
+    );
+    assert_verified(out.path(), &run.output);
+}
+
+#[test]
+fn bad_invocations_are_errors_not_panics() {
+    let out = TempDir::new().unwrap();
+    let out = out.path().to_str().unwrap();
+    let run = xtask(&["--no-default-mirrors", "--out", out]);
+    assert!(
+        !run.success && run.output.contains("--mirror"),
+        "{}",
+        run.output
+    );
+    let run = xtask(&["--from", "/nonexistent/mnist", "--out", out]);
+    assert!(
+        !run.success && run.output.contains("/nonexistent/mnist"),
+        "{}",
+        run.output
+    );
+}
