@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::ConfigError;
 use crate::encoder::EncoderConfig;
 use crate::lif::{Lif, LifConfig, LifImpl};
+use crate::surrogate::Surrogate;
 use crate::ops::SnnOps;
 
 /// How logits are read from the last hidden layer (TOML section `[model.readout]`).
@@ -34,8 +35,19 @@ pub enum ReadoutConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         beta: Option<f32>,
     },
-    /// Spike counts of a LIF output layer (same LIF settings as the hidden layers).
-    SpikeCount,
+    /// Spike counts of a LIF output layer (the hidden layers' LIF settings, but its own
+    /// surrogate). Its default surrogate, atan (α = 2), has heavy tails: a neuron far below
+    /// threshold still gets a gradient ∝ 1/x², so the layer cannot stay silent — with the steep
+    /// sigmoid surrogate a silent output layer gets vanishing gradients and the loss sticks at
+    /// ln(classes).
+    SpikeCount {
+        #[serde(default = "default_output_surrogate")]
+        surrogate: Surrogate,
+    },
+}
+
+fn default_output_surrogate() -> Surrogate {
+    Surrogate::Atan { alpha: 2.0 }
 }
 
 impl Default for ReadoutConfig {
@@ -187,7 +199,13 @@ impl SnnConfig {
             fan_in = size;
         }
         let output_lif = match self.readout {
-            ReadoutConfig::SpikeCount => Some(self.lif.init(self.classes, device)),
+            ReadoutConfig::SpikeCount { surrogate } => {
+                let lif = LifConfig {
+                    surrogate,
+                    ..self.lif.clone()
+                };
+                Some(lif.init(self.classes, device))
+            }
             ReadoutConfig::Membrane { .. } => None,
         };
         Snn {
@@ -203,7 +221,7 @@ impl SnnConfig {
     pub fn readout_beta(&self) -> Option<f32> {
         match self.readout {
             ReadoutConfig::Membrane { beta } => Some(beta.unwrap_or(self.lif.resolved_beta())),
-            ReadoutConfig::SpikeCount => None,
+            ReadoutConfig::SpikeCount { .. } => None,
         }
     }
 }

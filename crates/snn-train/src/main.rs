@@ -126,8 +126,9 @@ struct TrainArgs {
     /// Use only the first N test images.
     #[arg(long, value_name = "N")]
     test_limit: Option<usize>,
-    /// Data-loading threads.
-    #[arg(long, default_value_t = 2)]
+    /// Data-loading threads. 0 (the default) loads on the training thread, which keeps runs
+    /// reproducible: with worker threads, batches can arrive in a different order.
+    #[arg(long, default_value_t = 0)]
     workers: usize,
 }
 

@@ -48,26 +48,27 @@ pub fn ok(out: Output) -> Output {
     out
 }
 
-/// A smoke run: `--train-limit 2000 --test-limit 500 --epochs 1 --steps 10` plus `extra`.
+/// A smoke run: `--train-limit 2000 --test-limit 500 --epochs 1 --steps 10`, each of which
+/// `extra` (flag, value pairs) may replace, plus any other flags in `extra`.
 pub fn smoke_run(backend: &str, out: &Path, extra: &[&str]) -> Output {
     let data = mnist_dir();
-    let mut args = vec![
-        "--backend",
-        backend,
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--train-limit",
-        "2000",
-        "--test-limit",
-        "500",
-        "--epochs",
-        "1",
-        "--steps",
-        "10",
+    let mut flags: Vec<(&str, &str)> = vec![
+        ("--train-limit", "2000"),
+        ("--test-limit", "500"),
+        ("--epochs", "1"),
+        ("--steps", "10"),
     ];
-    args.extend_from_slice(extra);
+    for pair in extra.chunks(2) {
+        match flags.iter_mut().find(|(f, _)| *f == pair[0]) {
+            Some(slot) => slot.1 = pair[1],
+            None => flags.push((pair[0], pair[1])),
+        }
+    }
+    let (data, out) = (data.to_str().unwrap(), out.to_str().unwrap());
+    let mut args = vec!["--backend", backend, "--data", data, "--out", out];
+    for (flag, value) in flags {
+        args.extend([flag, value]);
+    }
     snn_train(&args)
 }
 

@@ -1,0 +1,56 @@
+//! The seed configuration learns from its first batches at T = 100, and no readout goes silent.
+
+mod common;
+
+use common::{mnist_dir, ok, snn_train};
+use snn_train::run_dir::read_metrics;
+
+/// The Python reference reached 78.33% train accuracy in its first epoch.
+const REFERENCE_FIRST_EPOCH_ACCURACY: f64 = 78.33;
+
+#[test]
+fn seed_config_first_epoch_beats_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let data = mnist_dir();
+    ok(snn_train(&[
+        "--backend", "flex", "--config", "configs/seed.toml", "--data", data.to_str().unwrap(),
+        "--out", run.to_str().unwrap(), "--epochs", "1", "--test-limit", "1000",
+    ]));
+    let rows = read_metrics(&run).unwrap();
+    let train = rows.iter().find(|r| r.split == "train").unwrap();
+    let accuracy = train.get("accuracy").unwrap();
+    eprintln!("seed config, first epoch: train accuracy {accuracy:.2}%");
+    assert!(
+        accuracy >= REFERENCE_FIRST_EPOCH_ACCURACY,
+        "first-epoch train accuracy {accuracy:.2}% < {REFERENCE_FIRST_EPOCH_ACCURACY}%"
+    );
+}
+
+/// 50 batches at T = 100 on each readout: the output keeps firing (spike-count) and the loss
+/// leaves ln 10 ≈ 2.30, where a silent output layer would leave it.
+#[test]
+fn readouts_keep_learning_at_t100() {
+    let data = mnist_dir();
+    for (readout, output_layer) in [("membrane", false), ("spike-count", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.toml");
+        std::fs::write(&config, format!("[model]\nsteps = 100\n[model.readout]\nkind = \"{readout}\"\n")).unwrap();
+        let run = dir.path().join("run");
+        ok(snn_train(&[
+            "--backend", "flex", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(),
+            "--out", run.to_str().unwrap(), "--epochs", "1", "--train-limit", "3200", "--test-limit", "500",
+        ]));
+        let rows = read_metrics(&run).unwrap();
+        let valid = rows.iter().find(|r| r.split == "valid").unwrap();
+        let (loss, accuracy) = (valid.get("loss").unwrap(), valid.get("accuracy").unwrap());
+        assert!(loss < 2.0 && accuracy > 50.0, "{readout}: loss {loss}, accuracy {accuracy}%");
+        for row in &rows {
+            assert!(row.get("rate_hidden0").unwrap() > 0.01, "{readout}: hidden layer went silent");
+            if output_layer {
+                let rate = row.get("rate_output").unwrap();
+                assert!(rate > 1e-3, "{readout}: output layer went silent ({rate})");
+            }
+        }
+    }
+}
