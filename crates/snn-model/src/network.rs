@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::ConfigError;
 use crate::encoder::EncoderConfig;
 use crate::lif::{Lif, LifConfig, LifImpl};
-use crate::surrogate::Surrogate;
 use crate::ops::SnnOps;
+use crate::surrogate::Surrogate;
 
 /// How logits are read from the last hidden layer (TOML section `[model.readout]`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -261,6 +261,25 @@ impl Snn {
         &self.config
     }
 
+    /// How many synapses each spiking layer's spikes drive (0 for the output layer), in the
+    /// order of [`Snn::spiking_layer_sizes`].
+    pub fn spiking_layer_fan_outs(&self) -> Vec<usize> {
+        let mut fan_outs: Vec<usize> = self.config.hidden.clone();
+        fan_outs.push(self.config.classes);
+        if self.output_lif.is_some() {
+            fan_outs.push(0);
+        }
+        fan_outs
+    }
+
+    /// `(fan_in, fan_out)` of every weight layer (the network as a non-spiking ANN).
+    pub fn dense_layers(&self) -> Vec<(usize, usize)> {
+        let mut sizes = vec![self.config.inputs];
+        sizes.extend(&self.config.hidden);
+        sizes.push(self.config.classes);
+        sizes.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+
     /// Sizes of the spiking layers in the order of [`SnnOutput::layer_spikes`].
     pub fn spiking_layer_sizes(&self) -> Vec<usize> {
         let mut sizes = vec![self.config.inputs];
@@ -358,6 +377,12 @@ impl Snn {
             .config
             .encoder
             .encode(intensity.detach(), self.config.steps);
+        self.trace_spikes(input)
+    }
+
+    /// [`Snn::trace`] from given input spikes `[T, B, inputs]`.
+    pub fn trace_spikes(&self, input: Tensor<3>) -> SnnTrace {
+        let input = input.detach();
         let mut layers = vec![input.clone()];
         let mut layer = input;
         for (linear, lif) in self.hidden.iter().zip(&self.lifs) {

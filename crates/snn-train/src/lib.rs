@@ -1,6 +1,7 @@
 //! `snn-train`: trains spiking networks on MNIST with Burn (library part of the binary, so
 //! tests and benchmarks can drive it directly).
 
+pub mod analysis;
 pub mod backend;
 pub mod bench;
 pub mod checkpoint;

@@ -73,6 +73,29 @@ enum Command {
         #[arg(long)]
         batch_size: Option<usize>,
     },
+    /// Figures of a run into RUN_DIR/figures (also made at the end of training).
+    Plot {
+        #[arg(long, value_name = "RUN_DIR")]
+        run: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+        data: PathBuf,
+        #[arg(long, value_name = "N")]
+        test_limit: Option<usize>,
+    },
+    /// Firing rates, synaptic operations and energy estimate of a run (writes report.json).
+    Report {
+        #[arg(long, value_name = "RUN_DIR")]
+        run: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+        data: PathBuf,
+        /// Test images measured.
+        #[arg(long, default_value_t = 1000)]
+        images: usize,
+    },
     /// Class probabilities for one image (28×28 grayscale PNG, or any size, resized).
     Predict {
         #[arg(long, value_name = "RUN_DIR")]
@@ -155,6 +178,28 @@ fn run(cli: Cli) -> Result<()> {
             let backend = backend.resolve()?;
             let eval = evaluate(&run, &data, &backend.device, test_limit)?;
             println!("{}", eval.table());
+            Ok(())
+        }
+        Some(Command::Plot {
+            run,
+            backend,
+            data,
+            test_limit,
+        }) => {
+            let backend = backend.resolve()?;
+            snn_train::analysis::plot(&run, &data, &backend.device, test_limit)?;
+            println!("figures written to {}", run.join("figures").display());
+            Ok(())
+        }
+        Some(Command::Report {
+            run,
+            backend,
+            data,
+            images,
+        }) => {
+            let backend = backend.resolve()?;
+            let report = snn_train::analysis::report(&run, &data, &backend.device, images)?;
+            print!("{}", report.text());
             Ok(())
         }
         Some(Command::Bench {
@@ -270,14 +315,26 @@ fn run_train(args: TrainArgs) -> Result<()> {
         fetch_if_missing(&args.data)?;
     }
     let backend = args.backend.resolve()?;
+    let device = backend.device.clone();
+    let test_limit = config.train.test_limit;
     let summary = train(TrainRequest {
         config,
         backend,
-        data_dir: args.data,
+        data_dir: args.data.clone(),
         run_dir: run_dir.clone(),
         resume,
         workers: args.workers,
     })?;
+    // Figures and the spike report are extras: a failure there does not fail the run.
+    match snn_train::analysis::plot(&run_dir, &args.data, &device, test_limit) {
+        Ok(()) => eprintln!("figures in {}", run_dir.join("figures").display()),
+        Err(e) => eprintln!("warning: figures not written: {e:#}"),
+    }
+    let images = test_limit.unwrap_or(1000).min(1000);
+    match snn_train::analysis::report(&run_dir, &args.data, &device, images) {
+        Ok(report) => eprint!("{}", report.text()),
+        Err(e) => eprintln!("warning: report not written: {e:#}"),
+    }
     println!(
         "{}: test accuracy {:.2}%, test loss {:.4}, {} epochs in {:.0}s ({:.0} train images/s on {})",
         run_dir.display(),

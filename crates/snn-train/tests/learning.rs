@@ -14,8 +14,18 @@ fn seed_config_first_epoch_beats_the_reference() {
     let run = dir.path().join("run");
     let data = mnist_dir();
     ok(snn_train(&[
-        "--backend", "flex", "--config", "configs/seed.toml", "--data", data.to_str().unwrap(),
-        "--out", run.to_str().unwrap(), "--epochs", "1", "--test-limit", "1000",
+        "--backend",
+        "flex",
+        "--config",
+        "configs/seed.toml",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--test-limit",
+        "1000",
     ]));
     let rows = read_metrics(&run).unwrap();
     let train = rows.iter().find(|r| r.split == "train").unwrap();
@@ -35,18 +45,40 @@ fn readouts_keep_learning_at_t100() {
     for (readout, output_layer) in [("membrane", false), ("spike-count", true)] {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("c.toml");
-        std::fs::write(&config, format!("[model]\nsteps = 100\n[model.readout]\nkind = \"{readout}\"\n")).unwrap();
+        std::fs::write(
+            &config,
+            format!("[model]\nsteps = 100\n[model.readout]\nkind = \"{readout}\"\n"),
+        )
+        .unwrap();
         let run = dir.path().join("run");
         ok(snn_train(&[
-            "--backend", "flex", "--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(),
-            "--out", run.to_str().unwrap(), "--epochs", "1", "--train-limit", "3200", "--test-limit", "500",
+            "--backend",
+            "flex",
+            "--config",
+            config.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "--epochs",
+            "1",
+            "--train-limit",
+            "3200",
+            "--test-limit",
+            "500",
         ]));
         let rows = read_metrics(&run).unwrap();
         let valid = rows.iter().find(|r| r.split == "valid").unwrap();
         let (loss, accuracy) = (valid.get("loss").unwrap(), valid.get("accuracy").unwrap());
-        assert!(loss < 2.0 && accuracy > 50.0, "{readout}: loss {loss}, accuracy {accuracy}%");
+        assert!(
+            loss < 2.0 && accuracy > 50.0,
+            "{readout}: loss {loss}, accuracy {accuracy}%"
+        );
         for row in &rows {
-            assert!(row.get("rate_hidden0").unwrap() > 0.01, "{readout}: hidden layer went silent");
+            assert!(
+                row.get("rate_hidden0").unwrap() > 0.01,
+                "{readout}: hidden layer went silent"
+            );
             if output_layer {
                 let rate = row.get("rate_output").unwrap();
                 assert!(rate > 1e-3, "{readout}: output layer went silent ({rate})");

@@ -61,8 +61,16 @@ fn assert_outputs(run: &Path, backend: &str, layers: &[&str]) {
 fn check_events_with_tensorboard(run: &Path, train_batches: usize, valid_batches: usize) {
     let mut expected = serde_json::Map::new();
     for (split, batches, metrics) in [
-        ("train", train_batches, &["loss", "accuracy", "lr", "rate_input", "rate_hidden0"][..]),
-        ("valid", valid_batches, &["loss", "accuracy", "rate_input", "rate_hidden0"][..]),
+        (
+            "train",
+            train_batches,
+            &["loss", "accuracy", "lr", "rate_input", "rate_hidden0"][..],
+        ),
+        (
+            "valid",
+            valid_batches,
+            &["loss", "accuracy", "rate_input", "rate_hidden0"][..],
+        ),
     ] {
         for metric in metrics {
             let steps: Vec<usize> = (1..=batches).collect();
