@@ -3,6 +3,7 @@
 //! The `xtask` alias lives in `.cargo/config.toml` and builds this binary into
 //! `target/xtask`, so it never shares (or invalidates) the main build directory.
 
+mod bench;
 mod fetch_mnist;
 mod mnist_files;
 
@@ -48,11 +49,74 @@ enum Command {
         #[arg(long)]
         no_default_mirrors: bool,
     },
+    /// Time full training steps of a config on each backend (see docs/performance.md).
+    ///
+    /// Builds snn-train in release mode, runs `snn-train bench` once per backend in its own
+    /// process, prints a table and one `bench backend=… images_per_s=… peak_rss_mb=…` line each.
+    Bench {
+        /// Backends to time, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "flex,ndarray,wgpu")]
+        backends: Vec<String>,
+        /// Also time flex without each optimisation (reference LIF loop, dense projection).
+        #[arg(long)]
+        ablation: bool,
+        #[arg(long, default_value = "configs/seed.toml")]
+        config: String,
+        #[arg(long, default_value = "data/mnist")]
+        data: String,
+        /// Untimed steps before timing.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Timed repetitions per backend (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Training steps per repetition.
+        #[arg(long, default_value_t = 5)]
+        batches: usize,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bench {
+            backends,
+            ablation,
+            config,
+            data,
+            warmup,
+            repeats,
+            batches,
+        } => {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let mut runs: Vec<bench::Run> = backends
+                .iter()
+                .map(|b| bench::Run {
+                    backend: b.clone(),
+                    flags: Vec::new(),
+                })
+                .collect();
+            if ablation {
+                for flags in [
+                    ["--projection", "dense", "--lif", "fused"],
+                    ["--projection", "dense", "--lif", "reference"],
+                ] {
+                    let flags = flags.iter().map(|f| f.to_string()).collect();
+                    runs.push(bench::Run {
+                        backend: "flex".into(),
+                        flags,
+                    });
+                }
+            }
+            let options = bench::Options {
+                config,
+                data,
+                warmup,
+                repeats,
+                batches,
+            };
+            bench::run(&root, &runs, &options)
+        }
         Command::FetchMnist {
             out,
             from,

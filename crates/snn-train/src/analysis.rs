@@ -73,13 +73,20 @@ pub fn plot(
     events.flush()?;
 
     let sample: Vec<usize> = (0..data.len().min(STATISTICS_IMAGES)).collect();
-    let trace = snn.trace(intensities(data, &sample, device));
     let names = snn.spiking_layer_names();
-    let rates: Vec<(String, Vec<f64>)> = names
-        .iter()
-        .zip(&trace.layers)
-        .map(|(name, layer)| (name.clone(), per_neuron_rates(layer)))
-        .collect();
+    let mut rates: Vec<(String, Vec<f64>)> = Vec::new();
+    for chunk in sample.chunks(config.train.batch_size.max(1)) {
+        let trace = snn.trace(intensities(data, chunk, device));
+        for (i, layer) in trace.layers.iter().enumerate() {
+            let r = per_neuron_rates(layer);
+            if rates.len() <= i {
+                rates.push((names[i].clone(), vec![0.0; r.len()]));
+            }
+            for (acc, v) in rates[i].1.iter_mut().zip(r) {
+                *acc += v * chunk.len() as f64 / sample.len() as f64;
+            }
+        }
+    }
     snn_plot::firing_rate_histogram(
         &figures.join("firing-rates"),
         "Per-neuron firing rates",

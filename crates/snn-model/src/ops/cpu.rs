@@ -78,8 +78,10 @@ struct Entry {
 }
 
 static EVENTS: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
-/// Entries kept: the encoded input and the spikes of a few hidden layers.
-const EVENTS_KEPT: usize = 4;
+/// Entries kept: enough for the encoded input and one hidden layer between a batch's forward
+/// and backward pass. Each entry keeps its spike tensor alive (20 MB for the reference batch), so
+/// the cache is small; a deeper network's extra layers are scanned again in the backward pass.
+const EVENTS_KEPT: usize = 2;
 
 fn key<B: HostMemory>(t: &FloatTensor<B>) -> Option<(usize, usize)> {
     B::borrow_f32(t).map(|s| (s.as_ptr() as usize, s.len()))

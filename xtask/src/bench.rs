@@ -1,0 +1,102 @@
+//! `cargo xtask bench`: builds `snn-train` (release) and times full training steps of a config
+//! on each backend, each in its own process (so peak RSS is per backend), then prints a table
+//! and, last, one `bench backend=… images_per_s=… peak_rss_mb=…` line per run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// One `snn-train bench` invocation.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub backend: String,
+    /// Extra `snn-train bench` flags (e.g. `--lif reference --projection dense`).
+    pub flags: Vec<String>,
+}
+
+/// What to time and how often.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub config: String,
+    pub data: String,
+    pub warmup: usize,
+    pub repeats: usize,
+    pub batches: usize,
+}
+
+pub fn run(root: &Path, runs: &[Run], options: &Options) -> Result<()> {
+    eprintln!("building snn-train (release)…");
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["build", "--release", "--quiet", "-p", "snn-train"])
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("building snn-train failed");
+    }
+    let binary = root.join("target/release/snn-train");
+    let mut lines = Vec::new();
+    for r in runs {
+        eprintln!("timing {} {}…", r.backend, r.flags.join(" "));
+        let output = Command::new(&binary)
+            .current_dir(root)
+            .args([
+                "bench",
+                "--backend",
+                &r.backend,
+                "--config",
+                &options.config,
+                "--data",
+                &options.data,
+            ])
+            .args(["--warmup", &options.warmup.to_string()])
+            .args(["--repeats", &options.repeats.to_string()])
+            .args(["--batches", &options.batches.to_string()])
+            .args(&r.flags)
+            .output()
+            .with_context(|| format!("cannot run {}", binary.display()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout.lines().rev().find(|l| l.starts_with("bench "));
+        match (output.status.success(), line) {
+            (true, Some(line)) => lines.push(line.to_string()),
+            _ => {
+                eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+                bail!("snn-train bench --backend {} failed", r.backend);
+            }
+        }
+    }
+    print_table(&lines);
+    for line in &lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn fields(line: &str) -> BTreeMap<&str, &str> {
+    line.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .collect()
+}
+
+fn print_table(lines: &[String]) {
+    println!(
+        "{:<8} {:<9} {:<10} {:>5} {:>5} {:>12} {:>12}",
+        "backend", "lif", "projection", "T", "batch", "images/s", "peak RSS MB"
+    );
+    for line in lines {
+        let f = fields(line);
+        let get = |k: &str| f.get(k).copied().unwrap_or("?");
+        println!(
+            "{:<8} {:<9} {:<10} {:>5} {:>5} {:>12} {:>12}",
+            get("backend"),
+            get("lif"),
+            get("projection"),
+            get("steps"),
+            get("batch"),
+            get("images_per_s"),
+            get("peak_rss_mb")
+        );
+    }
+}
