@@ -70,9 +70,10 @@ pub enum Projection {
     Auto,
 }
 
-/// Input density up to which the event-driven projection beats the dense one on CPU
-/// (measured by `cargo xtask bench`; see docs/performance.md).
-pub const SPARSE_MAX_DENSITY: f32 = 0.3;
+/// Input density up to which the event-driven projection beats the dense one on CPU: measured
+/// break-even ≈ 0.4 for the reference shapes on an AVX2 CPU (`kernel_timing` example, see
+/// docs/performance.md).
+pub const SPARSE_MAX_DENSITY: f32 = 0.4;
 
 impl Projection {
     /// The density limit passed to the sparse op, or `None` for the dense `Linear`.

@@ -262,7 +262,7 @@ pub fn exp_nonpositive(x: f32) -> f32 {
     let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
-        + 5.000_000_1e-1;
+        + 0.5;
     let y = p * z + r + 1.0;
     y * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
@@ -592,7 +592,8 @@ simd_kernel! {
     }
 }
 
-/// [`poisson_spikes`] that also returns the spikes as events (no second pass over `out`).
+/// [`poisson_spikes`] that also returns the spikes as events. Drawing step-major and scanning
+/// afterwards is faster than drawing input by input (which writes `out` with a large stride).
 pub fn poisson_events(
     p: &[f32],
     seed: u64,
@@ -606,56 +607,8 @@ pub fn poisson_events(
         (batch * k, steps * batch * k),
         "shapes"
     );
-    out.fill(0.0);
-    let (s0, s1) = (seed as u32, (seed >> 32) as u32);
-    let shared = SharedOut::new(out, &mut []);
-    let items: Vec<ItemEvents> = (0..batch)
-        .into_par_iter()
-        .map(|b| {
-            let item = poisson_item(&p[b * k..(b + 1) * k], s0, s1, [steps, batch, k], b);
-            for (i, range) in item_ranges(&item).enumerate() {
-                for &t in &item.times[range] {
-                    let idx = (t as usize * batch + b) * k + i;
-                    // SAFETY: element (t, b, i) belongs to item b alone.
-                    unsafe { shared.rows(idx, 1).0[0] = 1.0 };
-                }
-            }
-            item
-        })
-        .collect();
-    SpikeEvents::from_items(items, [steps, batch, k])
-}
-
-fn item_ranges(item: &ItemEvents) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    item.ends
-        .iter()
-        .scan(0, |start, &end| Some(std::mem::replace(start, end)..end))
-}
-
-simd_kernel! {
-    /// One batch item's Poisson spike steps per input, with the counters of [`poisson_spikes`].
-    fn poisson_item(p: &[f32], s0: u32, s1: u32, dims: [usize; 3], b: usize) -> ItemEvents {
-        let [steps, batch, k] = dims;
-        let mut ends = Vec::with_capacity(k);
-        let mut times = Vec::new();
-        for (i, &pi) in p.iter().enumerate() {
-            if pi > 0.0 {
-                for t0 in (0..steps).step_by(32) {
-                    let mut mask = 0u32;
-                    for q in 0..32.min(steps - t0) {
-                        let counter = (((t0 + q) * batch + b) * k + i) as u32;
-                        mask |= ((uniform(s0, s1, counter) < pi) as u32) << q;
-                    }
-                    while mask != 0 {
-                        times.push(t0 as u32 + mask.trailing_zeros());
-                        mask &= mask - 1;
-                    }
-                }
-            }
-            ends.push(times.len());
-        }
-        ItemEvents { ends, times, values: Vec::new() }
-    }
+    poisson_spikes(p, seed, out);
+    SpikeEvents::scan(out, [steps, batch, k])
 }
 
 /// Poisson spikes `out[t, b, n] = 1[u(seed, t, b, n) < p[b, n]]` for `p` already clamped to
@@ -664,7 +617,10 @@ simd_kernel! {
 /// result depends only on `seed`, not on thread scheduling. `p = 0` never fires, `p = 1` always.
 pub fn poisson_spikes(p: &[f32], seed: u64, out: &mut [f32]) {
     let row = p.len();
-    assert!(row > 0 && out.len() % row == 0, "out is not [T, B, N]");
+    assert!(
+        row > 0 && out.len().is_multiple_of(row),
+        "out is not [T, B, N]"
+    );
     let (s0, s1) = (seed as u32, (seed >> 32) as u32);
     out.par_chunks_mut(row)
         .enumerate()
