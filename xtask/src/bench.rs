@@ -19,6 +19,8 @@ pub struct Run {
 /// What to time and how often.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Cargo features of the snn-train build (e.g. `cuda`).
+    pub features: Vec<String>,
     pub config: String,
     pub data: String,
     pub warmup: usize,
@@ -31,6 +33,11 @@ pub fn run(root: &Path, runs: &[Run], options: &Options) -> Result<()> {
     let status = Command::new(env!("CARGO"))
         .current_dir(root)
         .args(["build", "--release", "--quiet", "-p", "snn-train"])
+        .args(if options.features.is_empty() {
+            Vec::new()
+        } else {
+            vec!["--features".to_string(), options.features.join(",")]
+        })
         .status()
         .context("cannot run cargo")?;
     if !status.success() {

@@ -57,9 +57,13 @@ enum Command {
         /// Backends to time, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "flex,ndarray,wgpu")]
         backends: Vec<String>,
-        /// Also time flex without each optimisation (reference LIF loop, dense projection).
+        /// Also time each backend without each optimisation: dense projection with the fused LIF
+        /// scan, then dense projection with the reference (unfused) LIF loop.
         #[arg(long)]
         ablation: bool,
+        /// Cargo features for building snn-train, comma-separated (e.g. `cuda`).
+        #[arg(long, value_delimiter = ',')]
+        features: Vec<String>,
         #[arg(long, default_value = "configs/seed.toml")]
         config: String,
         #[arg(long, default_value = "data/mnist")]
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Bench {
             backends,
             ablation,
+            features,
             config,
             data,
             warmup,
@@ -97,18 +102,20 @@ fn main() -> ExitCode {
                 })
                 .collect();
             if ablation {
-                for flags in [
-                    ["--projection", "dense", "--lif", "fused"],
-                    ["--projection", "dense", "--lif", "reference"],
-                ] {
-                    let flags = flags.iter().map(|f| f.to_string()).collect();
-                    runs.push(bench::Run {
-                        backend: "flex".into(),
-                        flags,
-                    });
+                for backend in &backends {
+                    for lif in ["fused", "reference"] {
+                        runs.push(bench::Run {
+                            backend: backend.clone(),
+                            flags: ["--projection", "dense", "--lif", lif]
+                                .iter()
+                                .map(|f| f.to_string())
+                                .collect(),
+                        });
+                    }
                 }
             }
             let options = bench::Options {
+                features,
                 config,
                 data,
                 warmup,

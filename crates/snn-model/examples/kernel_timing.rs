@@ -2,7 +2,10 @@
 //! dense matmul, and sweeps the input density to find where the event-driven projection stops
 //! paying off. `cargo run --release --example kernel_timing`.
 
-use std::time::Instant;
+#[path = "common/timing.rs"]
+mod timing;
+
+use timing::median_ms;
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use snn_model::Surrogate;
@@ -11,19 +14,6 @@ use snn_model::ops::host::{
     SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_events,
     poisson_spikes,
 };
-
-fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..reps)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[reps / 2]
-}
 
 fn main() {
     let (t, b, k, n) = (100usize, 64usize, 784usize, 256usize);

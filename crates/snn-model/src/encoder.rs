@@ -70,8 +70,9 @@ impl EncoderConfig {
 
 /// Poisson (Bernoulli-per-step) rate code: `s[t, b, n] = 1[U(0,1) < clamp(gain·x[b, n], 0, 1)]`.
 /// `p = 0` never fires, `p = 1` always fires (`U` is drawn from `[0, 1)`).
-/// Runs as [`SnnOps::poisson_encode`]: CPU backends draw `U` with a counter-based generator seeded
-/// from the device's RNG (two draws per batch), GPU backends draw it on the device.
+/// Runs as [`SnnOps::poisson_encode`]: `U` comes from a counter-based generator seeded from the
+/// device's RNG (two draws per batch), on the host for CPU backends and in one kernel on the
+/// device for CubeCL backends (wgpu, CUDA); the same seed gives the same spikes on each.
 pub fn poisson(intensity: Tensor<2>, steps: usize, gain: f32) -> Tensor<3> {
     let seed = Tensor::<1>::random([2], Distribution::Default, &intensity.device());
     Tensor::from_dispatch(<Dispatch as SnnOps>::poisson_encode(

@@ -7,8 +7,11 @@ use burn_cubecl::cubecl::wgpu::wgpu;
 /// The `--backend` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BackendChoice {
-    /// wgpu when a real GPU adapter exists, else the fastest CPU backend (flex).
+    /// CUDA when built with `--features cuda` and an NVIDIA device exists, else wgpu when a real
+    /// GPU adapter exists, else the fastest CPU backend (flex).
     Auto,
+    /// Burn's CUDA backend (NVIDIA). Needs a build with `--features cuda` and the NVIDIA driver.
+    Cuda,
     /// wgpu (Vulkan/Metal/DX12); on a machine without a GPU, Mesa's lavapipe runs it on the CPU.
     Wgpu,
     /// Burn's ndarray CPU backend (deprecated upstream, kept for comparison).
@@ -30,20 +33,48 @@ impl BackendChoice {
     /// Resolves the choice to a device.
     pub fn resolve(self) -> Result<Backend> {
         Ok(match self {
-            BackendChoice::Auto => match gpu_adapter() {
-                Some(adapter) => Backend {
-                    device: Device::wgpu(DeviceKind::DefaultDevice),
-                    name: "wgpu",
-                    detail: format!("auto: GPU adapter {adapter}"),
-                },
-                None => Backend {
-                    device: Device::flex(),
-                    name: "flex",
-                    detail:
-                        "auto: no GPU adapter (CPU-type adapters such as lavapipe do not count)"
+            BackendChoice::Auto => {
+                if let Some(device) = cuda_device() {
+                    Backend {
+                        device,
+                        name: "cuda",
+                        detail: "auto: CUDA device 0".into(),
+                    }
+                } else if let Some(adapter) = gpu_adapter() {
+                    Backend {
+                        device: Device::wgpu(DeviceKind::DefaultDevice),
+                        name: "wgpu",
+                        detail: format!("auto: GPU adapter {adapter}"),
+                    }
+                } else {
+                    Backend {
+                        device: Device::flex(),
+                        name: "flex",
+                        detail: "auto: no GPU adapter (CPU-type adapters such as lavapipe do \
+                                 not count)"
                             .into(),
-                },
-            },
+                    }
+                }
+            }
+            BackendChoice::Cuda => {
+                if !cfg!(feature = "cuda") {
+                    bail!(
+                        "--backend cuda: this snn-train was built without CUDA support; rebuild \
+                         with `cargo run -p snn-train --release --features cuda -- …`"
+                    );
+                }
+                let Some(device) = cuda_device() else {
+                    bail!(
+                        "--backend cuda: no CUDA device found (is the NVIDIA driver installed, \
+                         with libcuda on the library path?); choose --backend wgpu or flex"
+                    );
+                };
+                Backend {
+                    device,
+                    name: "cuda",
+                    detail: "CUDA device 0".into(),
+                }
+            }
             BackendChoice::Wgpu => {
                 let adapters = adapters();
                 if adapters.is_empty() {
@@ -76,6 +107,20 @@ impl BackendChoice {
                 detail: String::new(),
             },
         })
+    }
+}
+
+/// The first CUDA device, when built with the `cuda` feature and the NVIDIA driver is present.
+pub fn cuda_device() -> Option<Device> {
+    #[cfg(feature = "cuda")]
+    {
+        burn::tensor::Device::enumerate(burn::tensor::DeviceType::Cuda)
+            .into_iter()
+            .next()
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        None
     }
 }
 

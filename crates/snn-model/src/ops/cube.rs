@@ -1,6 +1,9 @@
-//! CubeCL kernels of the fused LIF scan, for every CubeCL runtime (wgpu/Vulkan/Metal, CUDA,
-//! ROCm). One thread per `(batch, neuron)` column runs the `T` steps sequentially with the state
-//! in registers; the equations are those of [`super::host`] (see [`crate::lif`]).
+//! CubeCL kernels of the fused LIF scan and the Poisson encoder, for every CubeCL runtime
+//! (wgpu/Vulkan/Metal, CUDA, ROCm). LIF: one thread per `(batch, neuron)` column runs the `T`
+//! steps sequentially with the state in registers; the equations are those of [`super::host`]
+//! (see [`crate::lif`]). Poisson: one thread per output spike draws it with the counter-based
+//! hash of [`super::host::poisson_spikes`], so GPU and CPU backends give the same spikes for the
+//! same seed, with no host round trip.
 //!
 //! The spike matmul runs densely here: on a GPU the dense product is faster than gathering.
 
@@ -133,6 +136,46 @@ fn lif_backward_kernel<F: Float>(
     grad_beta_columns[col] = grad_beta;
 }
 
+/// Wellons' `lowbias32` hash, as [`super::host`]'s `mix32` (u32 arithmetic wraps).
+#[cube]
+fn mix32(x: u32) -> u32 {
+    let mut x = x;
+    x ^= x >> 16u32;
+    x *= 0x7feb_352du32;
+    x ^= x >> 15u32;
+    x *= 0x846c_a68bu32;
+    x ^ (x >> 16u32)
+}
+
+/// `out[i] = 1[u(seed, i) < clamp(gain·intensity[i mod row], 0, 1)]` for the flat index `i` of
+/// `[T, B, N]`; `seed` holds the two draws that [`super::generic::seed_from_draws`] turns into
+/// the 48-bit seed, decoded here on the device.
+#[cube(launch)]
+fn poisson_kernel<F: Float>(
+    intensity: &Tensor<F>,
+    seed: &Tensor<F>,
+    out: &mut Tensor<F>,
+    row: u32,
+    total: u32,
+    gain: f32,
+    #[define(F)] _dtype: ElemType,
+) {
+    let i = ABSOLUTE_POS;
+    if i >= total as usize {
+        terminate!();
+    }
+    let scale = F::new(16_777_216.0);
+    let hi = u32::cast_from(seed[0] * scale) & 0xff_ffffu32;
+    let lo = u32::cast_from(seed[1] * scale) & 0xff_ffffu32;
+    // seed = hi·2²⁴ + lo; s0 its low 32 bits, s1 the rest.
+    let s0 = ((hi & 0xffu32) << 24u32) | lo;
+    let s1 = hi >> 8u32;
+    let p = (F::cast_from(gain) * intensity[i % row as usize]).clamp(F::new(0.0), F::new(1.0));
+    let h = mix32(mix32(u32::cast_from(i) ^ s0) + s1);
+    let u = F::cast_from(h >> 8u32) * F::new(1.0 / 16_777_216.0);
+    out[i] = select(u < p, F::new(1.0), F::new(0.0));
+}
+
 fn surrogate_code(s: Surrogate) -> u32 {
     match s {
         Surrogate::Sigmoid { .. } => 0,
@@ -230,6 +273,46 @@ impl SnnOps for CubeBackend {
         let grad_beta = Self::float_sum_dim(grad_beta_columns, 0);
         let grad_beta = Self::float_reshape(grad_beta, burn::tensor::Shape::new([neurons]));
         (grad_current, grad_beta)
+    }
+
+    fn poisson_encode(
+        intensity: FloatTensor<Self>,
+        seed: FloatTensor<Self>,
+        steps: usize,
+        gain: f32,
+    ) -> FloatTensor<Self> {
+        let intensity = into_contiguous(intensity);
+        let seed = into_contiguous(seed);
+        let shape = intensity.meta.shape();
+        assert_eq!(
+            shape.num_dims(),
+            2,
+            "expected [B, N] intensities, got {shape:?}"
+        );
+        let (batch, n) = (shape[0], shape[1]);
+        let total = steps * batch * n;
+        assert!(
+            u32::try_from(total).is_ok(),
+            "poisson_encode: {total} spikes exceed the 32-bit counter"
+        );
+        let out = empty_like(&intensity, burn::tensor::Shape::new([steps, batch, n]));
+        let client = intensity.client.clone();
+        let dtype = intensity.dtype;
+        let cube_dim = CubeDim::new(&client, total);
+        let cube_count = calculate_cube_count_elemwise(&client, total, cube_dim);
+        poisson_kernel::launch(
+            &client,
+            cube_count,
+            cube_dim,
+            intensity.into_tensor_arg(),
+            seed.into_tensor_arg(),
+            out.clone().into_tensor_arg(),
+            (batch * n) as u32,
+            total as u32,
+            gain,
+            dtype_to_storage_type(dtype),
+        );
+        out
     }
 
     fn spike_matmul(

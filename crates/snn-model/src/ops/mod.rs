@@ -107,8 +107,10 @@ pub trait SnnOps: Backend {
 
     /// Poisson spikes `[T, B, N]`: `s[t, b, n] = 1[U(0,1) < clamp(gain·x[b, n], 0, 1)]` for
     /// intensities `x` `[B, N]`. `seed` holds two uniform draws from the device's RNG that seed a
-    /// counter-based generator on host backends; the tensor version draws `U` on the device and
-    /// ignores it. Never differentiated.
+    /// counter-based generator ([`host::poisson_spikes`]); Flex, NdArray and the CubeCL runtimes
+    /// all draw with it, so the same seed gives the same spikes on each. This default body (for
+    /// other backends) draws `U` with the device RNG instead and ignores `seed`. Never
+    /// differentiated.
     #[fusion(dtype = intensity, shape = burn::tensor::Shape::new([*steps, intensity[0], intensity[1]]))]
     fn poisson_encode(
         intensity: FloatTensor<Self>,

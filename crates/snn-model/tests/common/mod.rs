@@ -4,26 +4,24 @@
 use burn::tensor::{Device, DeviceKind, Tensor, TensorData};
 
 /// The backends every numeric test runs on: flex and ndarray always, wgpu (through Mesa's
-/// lavapipe on CPU-only machines) unless `SNN_TEST_BACKENDS` names a subset, e.g. `flex,ndarray`.
+/// lavapipe on CPU-only machines) unless `SNN_TEST_BACKENDS` names others, e.g. `flex,ndarray` or
+/// `wgpu,cuda` (cuda needs `--features cuda`).
 pub fn devices() -> Vec<(&'static str, Device)> {
     let wanted = std::env::var("SNN_TEST_BACKENDS").unwrap_or_else(|_| "flex,ndarray,wgpu".into());
     let mut out = Vec::new();
     for name in wanted.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let device = match name {
-            "flex" => Device::flex(),
+        let entry: (&'static str, Device) = match name {
+            "flex" => ("flex", Device::flex()),
             #[allow(deprecated)]
-            "ndarray" => Device::ndarray(),
-            "wgpu" => Device::wgpu(DeviceKind::DefaultDevice),
+            "ndarray" => ("ndarray", Device::ndarray()),
+            "wgpu" => ("wgpu", Device::wgpu(DeviceKind::DefaultDevice)),
+            #[cfg(feature = "cuda")]
+            "cuda" => ("cuda", Device::cuda(0)),
+            #[cfg(not(feature = "cuda"))]
+            "cuda" => panic!("SNN_TEST_BACKENDS=cuda needs the tests built with `--features cuda`"),
             other => panic!("SNN_TEST_BACKENDS: unknown backend {other:?}"),
         };
-        out.push((
-            match name {
-                "flex" => "flex",
-                "ndarray" => "ndarray",
-                _ => "wgpu",
-            },
-            device,
-        ));
+        out.push(entry);
     }
     out
 }
@@ -32,7 +30,7 @@ pub fn devices() -> Vec<(&'static str, Device)> {
 pub fn cpu_devices() -> Vec<(&'static str, Device)> {
     devices()
         .into_iter()
-        .filter(|(n, _)| *n != "wgpu")
+        .filter(|(n, _)| matches!(*n, "flex" | "ndarray"))
         .collect()
 }
 
