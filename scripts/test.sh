@@ -12,6 +12,11 @@ if ! "$venv/bin/python" -c "import tensorboard" >/dev/null 2>&1; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
 fi
 export SNN_PYTHON="$PWD/$venv/bin/python"
+# Mesa's Vulkan loader (wgpu tests through lavapipe) wants a private runtime dir; CI has none.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR=$(mktemp -d)
+  export XDG_RUNTIME_DIR
+fi
 
 cargo fmt --all -- --check
 cargo test --release --workspace
