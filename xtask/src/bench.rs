@@ -16,6 +16,15 @@ pub struct Run {
     pub flags: Vec<String>,
 }
 
+impl Run {
+    pub fn new(backend: &str, flags: &[&str]) -> Self {
+        Self {
+            backend: backend.to_string(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+}
+
 /// What to time and how often.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -94,23 +94,13 @@ fn main() -> ExitCode {
             batches,
         } => {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-            let mut runs: Vec<bench::Run> = backends
-                .iter()
-                .map(|b| bench::Run {
-                    backend: b.clone(),
-                    flags: Vec::new(),
-                })
-                .collect();
+            let mut runs: Vec<bench::Run> =
+                backends.iter().map(|b| bench::Run::new(b, &[])).collect();
             if ablation {
                 for backend in &backends {
                     for lif in ["fused", "reference"] {
-                        runs.push(bench::Run {
-                            backend: backend.clone(),
-                            flags: ["--projection", "dense", "--lif", lif]
-                                .iter()
-                                .map(|f| f.to_string())
-                                .collect(),
-                        });
+                        let flags = ["--projection", "dense", "--lif", lif];
+                        runs.push(bench::Run::new(backend, &flags));
                     }
                 }
             }

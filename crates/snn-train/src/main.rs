@@ -36,12 +36,8 @@ enum Command {
     Train(TrainArgs),
     /// Test-set accuracy, loss, per-class accuracy and confusion matrix of a trained run.
     Eval {
-        #[arg(long, value_name = "RUN_DIR")]
-        run: PathBuf,
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendChoice,
-        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
-        data: PathBuf,
+        #[command(flatten)]
+        on: RunArgs,
         #[arg(long, value_name = "N")]
         test_limit: Option<usize>,
     },
@@ -63,10 +59,10 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         batches: usize,
         /// Override the LIF implementation (fused, reference).
-        #[arg(long, value_parser = parse_lif)]
+        #[arg(long, value_parser = parse_kebab::<snn_model::LifImpl>)]
         lif: Option<snn_model::LifImpl>,
         /// Override the projection (auto, dense, sparse).
-        #[arg(long, value_parser = parse_projection)]
+        #[arg(long, value_parser = parse_kebab::<snn_model::Projection>)]
         projection: Option<snn_model::Projection>,
         #[arg(long)]
         steps: Option<usize>,
@@ -75,23 +71,15 @@ enum Command {
     },
     /// Figures of a run into RUN_DIR/figures (also made at the end of training).
     Plot {
-        #[arg(long, value_name = "RUN_DIR")]
-        run: PathBuf,
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendChoice,
-        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
-        data: PathBuf,
+        #[command(flatten)]
+        on: RunArgs,
         #[arg(long, value_name = "N")]
         test_limit: Option<usize>,
     },
     /// Firing rates, synaptic operations and energy estimate of a run (writes report.json).
     Report {
-        #[arg(long, value_name = "RUN_DIR")]
-        run: PathBuf,
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendChoice,
-        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
-        data: PathBuf,
+        #[command(flatten)]
+        on: RunArgs,
         /// Test images measured.
         #[arg(long, default_value_t = 1000)]
         images: usize,
@@ -107,6 +95,17 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         samples: usize,
     },
+}
+
+/// A finished run, the backend to load it on and the MNIST directory (eval, plot, report).
+#[derive(Args, Clone)]
+struct RunArgs {
+    #[arg(long, value_name = "RUN_DIR")]
+    run: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendChoice,
+    #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+    data: PathBuf,
 }
 
 #[derive(Args, Clone)]
@@ -169,36 +168,21 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => run_train(cli.train),
         Some(Command::Train(args)) => run_train(args),
-        Some(Command::Eval {
-            run,
-            backend,
-            data,
-            test_limit,
-        }) => {
-            let backend = backend.resolve()?;
-            let eval = evaluate(&run, &data, &backend.device, test_limit)?;
+        Some(Command::Eval { on, test_limit }) => {
+            let backend = on.backend.resolve()?;
+            let eval = evaluate(&on.run, &on.data, &backend.device, test_limit)?;
             println!("{}", eval.table());
             Ok(())
         }
-        Some(Command::Plot {
-            run,
-            backend,
-            data,
-            test_limit,
-        }) => {
-            let backend = backend.resolve()?;
-            snn_train::analysis::plot(&run, &data, &backend.device, test_limit)?;
-            println!("figures written to {}", run.join("figures").display());
+        Some(Command::Plot { on, test_limit }) => {
+            let backend = on.backend.resolve()?;
+            snn_train::analysis::plot(&on.run, &on.data, &backend.device, test_limit)?;
+            println!("figures written to {}", on.run.join("figures").display());
             Ok(())
         }
-        Some(Command::Report {
-            run,
-            backend,
-            data,
-            images,
-        }) => {
-            let backend = backend.resolve()?;
-            let report = snn_train::analysis::report(&run, &data, &backend.device, images)?;
+        Some(Command::Report { on, images }) => {
+            let backend = on.backend.resolve()?;
+            let report = snn_train::analysis::report(&on.run, &on.data, &backend.device, images)?;
             print!("{}", report.text());
             Ok(())
         }
@@ -370,23 +354,9 @@ fn fetch_if_missing(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn parse_lif(s: &str) -> Result<snn_model::LifImpl, String> {
-    match s {
-        "fused" => Ok(snn_model::LifImpl::Fused),
-        "reference" => Ok(snn_model::LifImpl::Reference),
-        other => Err(format!(
-            "unknown LIF implementation {other:?} (fused, reference)"
-        )),
-    }
-}
-
-fn parse_projection(s: &str) -> Result<snn_model::Projection, String> {
-    match s {
-        "auto" => Ok(snn_model::Projection::Auto),
-        "dense" => Ok(snn_model::Projection::Dense),
-        "sparse" => Ok(snn_model::Projection::Sparse),
-        other => Err(format!(
-            "unknown projection {other:?} (auto, dense, sparse)"
-        )),
-    }
+/// Parses a kebab-case name of a config enum (`fused`, `dense`, …) with its serde names, so the
+/// flags accept exactly what config files do.
+fn parse_kebab<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(s.into_deserializer()).map_err(|e: serde::de::value::Error| e.to_string())
 }

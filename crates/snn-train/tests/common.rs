@@ -51,7 +51,6 @@ pub fn ok(out: Output) -> Output {
 /// A smoke run: `--train-limit 2000 --test-limit 500 --epochs 1 --steps 10`, each of which
 /// `extra` (flag, value pairs) may replace, plus any other flags in `extra`.
 pub fn smoke_run(backend: &str, out: &Path, extra: &[&str]) -> Output {
-    let data = mnist_dir();
     let mut flags: Vec<(&str, &str)> = vec![
         ("--train-limit", "2000"),
         ("--test-limit", "500"),
@@ -64,11 +63,16 @@ pub fn smoke_run(backend: &str, out: &Path, extra: &[&str]) -> Output {
             None => flags.push((pair[0], pair[1])),
         }
     }
+    let flags: Vec<&str> = flags.into_iter().flat_map(|(f, v)| [f, v]).collect();
+    train_run(backend, out, &flags)
+}
+
+/// A training run on real MNIST into `out` with `flags` and nothing else changed.
+pub fn train_run(backend: &str, out: &Path, flags: &[&str]) -> Output {
+    let data = mnist_dir();
     let (data, out) = (data.to_str().unwrap(), out.to_str().unwrap());
     let mut args = vec!["--backend", backend, "--data", data, "--out", out];
-    for (flag, value) in flags {
-        args.extend([flag, value]);
-    }
+    args.extend_from_slice(flags);
     snn_train(&args)
 }
 

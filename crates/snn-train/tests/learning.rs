@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{mnist_dir, ok, snn_train};
+use common::{ok, train_run};
 use snn_train::run_dir::read_metrics;
 
 /// The Python reference reached 78.33% train accuracy in its first epoch.
@@ -12,21 +12,18 @@ const REFERENCE_FIRST_EPOCH_ACCURACY: f64 = 78.33;
 fn seed_config_first_epoch_beats_the_reference() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let data = mnist_dir();
-    ok(snn_train(&[
-        "--backend",
+    ok(train_run(
         "flex",
-        "--config",
-        "configs/seed.toml",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        run.to_str().unwrap(),
-        "--epochs",
-        "1",
-        "--test-limit",
-        "1000",
-    ]));
+        &run,
+        &[
+            "--config",
+            "configs/seed.toml",
+            "--epochs",
+            "1",
+            "--test-limit",
+            "1000",
+        ],
+    ));
     let rows = read_metrics(&run).unwrap();
     let train = rows.iter().find(|r| r.split == "train").unwrap();
     let accuracy = train.get("accuracy").unwrap();
@@ -41,7 +38,6 @@ fn seed_config_first_epoch_beats_the_reference() {
 /// leaves ln 10 ≈ 2.30, where a silent output layer would leave it.
 #[test]
 fn readouts_keep_learning_at_t100() {
-    let data = mnist_dir();
     for (readout, output_layer) in [("membrane", false), ("spike-count", true)] {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("c.toml");
@@ -51,22 +47,20 @@ fn readouts_keep_learning_at_t100() {
         )
         .unwrap();
         let run = dir.path().join("run");
-        ok(snn_train(&[
-            "--backend",
+        ok(train_run(
             "flex",
-            "--config",
-            config.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            run.to_str().unwrap(),
-            "--epochs",
-            "1",
-            "--train-limit",
-            "3200",
-            "--test-limit",
-            "500",
-        ]));
+            &run,
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--epochs",
+                "1",
+                "--train-limit",
+                "3200",
+                "--test-limit",
+                "500",
+            ],
+        ));
         let rows = read_metrics(&run).unwrap();
         let valid = rows.iter().find(|r| r.split == "valid").unwrap();
         let (loss, accuracy) = (valid.get("loss").unwrap(), valid.get("accuracy").unwrap());
