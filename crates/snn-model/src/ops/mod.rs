@@ -2,10 +2,10 @@
 //!
 //! [`SnnOps`] is implemented for Flex, NdArray and every CubeCL runtime (wgpu, CUDA, …), and for
 //! `Autodiff<B>` with hand-written backward passes ([`autodiff`]). The default bodies are the
-//! portable implementations: primitive tensor ops for the spike and the Poisson encoder, and the
-//! host kernels of [`host`] (through [`generic`]) for the LIF scan and the spike matmul. The CPU
-//! backends run the host kernels on their memory directly ([`cpu`]); CubeCL runtimes run kernels
-//! of their own ([`cube`]).
+//! portable implementations: primitive tensor ops for the spike, and the host kernels of
+//! [`host`] (through [`generic`]) for the LIF scan, the spike matmul and the Poisson encoder.
+//! The CPU backends run the host kernels on their memory directly ([`cpu`]); CubeCL runtimes run
+//! kernels of their own ([`cube`]).
 
 // The extension is routed to NdArray, which Burn 0.22 deprecates but still supports.
 #![allow(deprecated)]
@@ -17,7 +17,7 @@ pub mod generic;
 pub mod host;
 mod simd;
 
-use burn::backend::{Backend, TensorMetadata, backend_extension, tensor::FloatTensor};
+use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
 
 use crate::lif::LifScanParams;
 use crate::surrogate::Surrogate;
@@ -107,10 +107,9 @@ pub trait SnnOps: Backend {
 
     /// Poisson spikes `[T, B, N]`: `s[t, b, n] = 1[U(0,1) < clamp(gain·x[b, n], 0, 1)]` for
     /// intensities `x` `[B, N]`. `seed` holds two uniform draws from the device's RNG that seed a
-    /// counter-based generator ([`host::poisson_spikes`]); Flex, NdArray and the CubeCL runtimes
-    /// all draw with it, so the same seed gives the same spikes on each. This default body (for
-    /// other backends) draws `U` with the device RNG instead and ignores `seed`. Never
-    /// differentiated.
+    /// counter-based generator ([`host::poisson_spikes`]), so the same seed gives the same
+    /// spikes on every backend: the CPU backends draw on their memory, the CubeCL runtimes in a
+    /// kernel, this default body on the host. Never differentiated.
     #[fusion(dtype = intensity, shape = burn::tensor::Shape::new([*steps, intensity[0], intensity[1]]))]
     fn poisson_encode(
         intensity: FloatTensor<Self>,
@@ -118,28 +117,7 @@ pub trait SnnOps: Backend {
         steps: usize,
         gain: f32,
     ) -> FloatTensor<Self> {
-        let _ = seed;
-        let shape = intensity.shape();
-        let (b, n) = (shape[0], shape[1]);
-        let dtype = intensity.dtype();
-        let device = intensity.device();
-        let p = Self::float_clamp(
-            Self::float_mul_scalar(intensity, gain.into()),
-            0.0f32.into(),
-            1.0f32.into(),
-        );
-        let p = Self::float_expand(
-            Self::float_reshape(p, burn::tensor::Shape::new([1, b, n])),
-            burn::tensor::Shape::new([steps, b, n]),
-        );
-        let u = Self::float_random(
-            burn::tensor::Shape::new([steps, b, n]),
-            burn::tensor::Distribution::Default,
-            &device,
-            dtype.into(),
-        );
-        // relu(sign(p − u)) = 1[u < p]
-        Self::relu(Self::float_sign(Self::float_sub(p, u)))
+        generic::poisson_encode_on::<Self>(intensity, seed, steps, gain)
     }
 
     /// `input [T, B, K] × weight [K, N]` → `[T, B, N]` for spike trains (mostly zeros). The
