@@ -138,7 +138,9 @@ pub fn csv_line(row: &MetricsRow) -> String {
     format!("{},{},{}\n", row.epoch, row.split, values.join(","))
 }
 
-/// The newest epoch with a complete Burn checkpoint (model and optimizer) in `run_dir`.
+/// The newest epoch with a complete Burn checkpoint in `run_dir`: model, optimizer and learning-rate
+/// scheduler (Burn saves them in that order and loads all three on resume, so a run killed
+/// between two of the saves leaves an epoch that cannot be resumed from).
 pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
     let dir = run_dir.join(CHECKPOINT_DIR);
     let epochs = |prefix: &str| -> Vec<usize> {
@@ -155,10 +157,10 @@ pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
             })
             .collect()
     };
-    let optim = epochs("optim-");
+    let (optim, scheduler) = (epochs("optim-"), epochs("scheduler-"));
     epochs("model-")
         .into_iter()
-        .filter(|e| optim.contains(e))
+        .filter(|e| optim.contains(e) && scheduler.contains(e))
         .max()
 }
 
