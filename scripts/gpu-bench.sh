@@ -52,7 +52,7 @@ fi
 
 log "equality tests on $backends"
 SNN_TEST_BACKENDS=$backends cargo test --release --workspace "${test_features[@]}" \
-    --test lif --test projection --test spike_op --test encoder 2>&1 | tee "$out/tests.txt" |
+    -- lif:: projection:: spike_op:: encoder:: 2>&1 | tee "$out/tests.txt" |
     grep -E "^test |test result" | tee -a "$out/summary.txt"
 
 log "LIF scan alone, fused vs reference loop"

@@ -1,9 +1,8 @@
 //! LIF neurons: hand-computed traces, and the fused scan against the reference loop.
 
-mod common;
-
+use crate::common::{assert_finite, devices, max_rel_err, tensor, to_vec, uniform};
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
-use common::{devices, max_rel_err, tensor, to_vec, uniform};
 use snn_model::lif::{LifState, Reset};
 use snn_model::{LearnBeta, LifConfig, LifImpl, Surrogate};
 
@@ -162,7 +161,7 @@ fn fused_scan_matches_reference_for_each_surrogate_and_odd_shapes() {
 }
 
 #[test]
-fn tau_gives_beta_and_learnable_beta_stays_in_unit_interval() {
+fn tau_gives_beta() {
     let cfg = LifConfig {
         tau: Some(10.0),
         ..LifConfig::default()
@@ -180,6 +179,55 @@ fn tau_gives_beta_and_learnable_beta_stays_in_unit_interval() {
             beta.iter().all(|b| (b - 0.3).abs() < 1e-6),
             "{name}: {beta:?}"
         );
+    }
+}
+
+/// Ten Adam steps at learning rate 0.5 on a loss that rewards spikes (β up keeps more charge)
+/// for some neurons and penalises them (β down) for the others: every β moves by more than 0.05
+/// in its direction and stays strictly inside (0, 1). (Adam moves the logit by about the learning
+/// rate a step, so β = sigmoid(logit) cannot round to 0 or 1 in f32 unless the parametrisation
+/// is broken.)
+#[test]
+fn learnable_beta_trains_and_stays_in_unit_interval() {
+    let (t, b, n) = (20, 2, 6);
+    let current = uniform(t * b * n, 0.0, 0.6, 31);
+    for (name, device) in devices() {
+        let ad = device.clone().autodiff();
+        for learn_beta in [LearnBeta::Layer, LearnBeta::Neuron] {
+            // Loss weight per neuron: −1 rewards its spikes, +1 penalises them. One β for the
+            // layer: reward every neuron.
+            let up = |i: usize| learn_beta == LearnBeta::Layer || i % n < n / 2;
+            let sign: Vec<f32> = (0..t * b * n)
+                .map(|i| if up(i) { -1.0 } else { 1.0 })
+                .collect();
+            let mut lif = LifConfig {
+                beta: Some(0.3),
+                learn_beta,
+                ..LifConfig::default()
+            }
+            .init(n, &ad);
+            let mut optim = AdamConfig::new().init();
+            for _ in 0..10 {
+                let x = tensor(current.clone(), [t, b, n], &ad);
+                let loss = (lif.forward(x) * tensor(sign.clone(), [t, b, n], &ad)).sum();
+                let grads = GradientsParams::from_grads(loss.backward(), &lif);
+                lif = optim.step(0.5, lif, grads);
+            }
+            let logits = to_vec(lif.beta_logit.as_ref().unwrap().val());
+            let beta = to_vec(lif.beta(&ad));
+            assert_finite(&format!("{name} {learn_beta:?}: beta"), &beta);
+            assert!(
+                beta.iter().all(|&v| v > 0.0 && v < 1.0),
+                "{name} {learn_beta:?}: beta left (0, 1): {beta:?} (logits {logits:?})"
+            );
+            for (i, &v) in beta.iter().enumerate() {
+                let moved = if up(i) { v - 0.3 } else { 0.3 - v };
+                assert!(
+                    moved > 0.05,
+                    "{name} {learn_beta:?}: beta[{i}] did not train in its direction: {beta:?}"
+                );
+            }
+        }
     }
 }
 

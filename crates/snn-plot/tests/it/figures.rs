@@ -1,9 +1,7 @@
 //! Line charts, histograms, confusion matrices and the file contract (both files, atomic
 //! writes, errors naming the file).
 
-mod common;
-
-use common::{check_figure, dark, listing};
+use crate::common::{check_figure, dark, listing};
 use snn_plot::{
     LINE_CHART_SIZE, PlotError, Series, confusion_matrix, confusion_matrix_size,
     firing_rate_histogram, firing_rate_histogram_size, line_chart,
@@ -110,7 +108,7 @@ fn degenerate_line_charts_still_render() {
 #[test]
 fn firing_rate_histogram_one_panel_per_layer() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = common::Rng::new(7);
+    let mut rng = crate::common::Rng::new(7);
     let layers = vec![
         (
             "input".to_string(),

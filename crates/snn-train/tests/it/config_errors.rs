@@ -1,8 +1,6 @@
 //! Bad config files and flags are rejected before anything starts, naming the key.
 
-mod common;
-
-use common::{mnist_dir, snn_train, stderr};
+use crate::common::{mnist_dir, snn_train, stderr};
 
 /// Runs snn-train with `config` (TOML text) and extra flags; returns (exit ok, stderr, run dir).
 fn run_with(config: &str, flags: &[&str]) -> (bool, String, std::path::PathBuf, tempfile::TempDir) {
@@ -130,12 +128,12 @@ fn missing_files_give_a_clear_message() {
 #[test]
 fn shipped_configs_are_valid() {
     for name in ["seed", "quick"] {
-        let path = common::root().join(format!("configs/{name}.toml"));
+        let path = crate::common::root().join(format!("configs/{name}.toml"));
         let config = snn_train::config::RunConfig::load(&path).unwrap();
         config.validate().unwrap();
     }
-    let seed =
-        snn_train::config::RunConfig::load(&common::root().join("configs/seed.toml")).unwrap();
+    let seed = snn_train::config::RunConfig::load(&crate::common::root().join("configs/seed.toml"))
+        .unwrap();
     assert_eq!(seed.model.hidden, vec![256]);
     assert_eq!(seed.model.steps, 100);
     assert_eq!(

@@ -1,8 +1,6 @@
 //! Spike maps and rasters: the drawn cells read back from the PNG must be exactly the grid.
 
-mod common;
-
-use common::{Rng, check_figure, dark};
+use crate::common::{Rng, check_figure, dark};
 use snn_plot::{GridGeometry, SpikeGrid, grid_geometry, raster, spike_map};
 
 const SPIKE: (u8, u8, u8) = (20, 20, 20);
@@ -17,7 +15,7 @@ fn random_grid(rows: usize, cols: usize, density: f64, seed: u64) -> SpikeGrid {
 }
 
 /// Reads every cell's centre pixel; asserts on ⇔ spike colour and returns the on count.
-fn count_on_cells(img: &common::Image, g: &GridGeometry, grid: &SpikeGrid) -> usize {
+fn count_on_cells(img: &crate::common::Image, g: &GridGeometry, grid: &SpikeGrid) -> usize {
     let mut on = 0;
     for r in 0..g.rows {
         for c in 0..g.cols {
@@ -35,7 +33,7 @@ fn check_grid(
     grid: &SpikeGrid,
     stem: &std::path::Path,
     title: &str,
-) -> common::Image {
+) -> crate::common::Image {
     assert_eq!(*g, grid_geometry(grid.rows, grid.cols));
     assert_eq!((g.rows, g.cols), (grid.rows, grid.cols));
     let (img, texts) = check_figure(stem, (g.width, g.height));
@@ -206,5 +204,5 @@ fn inconsistent_grid_is_an_error_naming_the_file_and_writes_nothing() {
     assert!(msg.contains("bad.png") && msg.contains("11 cells"), "{msg}");
     let empty = SpikeGrid::new(0, 5);
     assert!(raster(&stem, "bad", &empty, "t", "n").is_err());
-    assert!(common::listing(dir.path()).is_empty());
+    assert!(crate::common::listing(dir.path()).is_empty());
 }

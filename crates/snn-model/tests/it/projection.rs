@@ -1,11 +1,9 @@
 //! The event-driven spike matmul equals the dense product: outputs and both gradients, on every
 //! backend, for binary spikes and for general values, and across the density switch.
 
-mod common;
-
+use crate::common::{devices, max_rel_err, tensor, to_vec, uniform};
 use burn::backend::Dispatch;
 use burn::tensor::Tensor;
-use common::{devices, max_rel_err, tensor, to_vec, uniform};
 use snn_model::ops::SnnOps;
 use snn_model::ops::host::{SpikeEvents, poisson_events, poisson_spikes};
 

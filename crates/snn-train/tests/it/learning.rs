@@ -1,12 +1,13 @@
 //! The seed configuration learns from its first batches at T = 100, and no readout goes silent.
 
-mod common;
-
-use common::{ok, train_run};
+use crate::common::{ok, train_run};
 use snn_train::run_dir::read_metrics;
 
 /// The Python reference reached 78.33% train accuracy in its first epoch.
 const REFERENCE_FIRST_EPOCH_ACCURACY: f64 = 78.33;
+/// Our full first epoch measured 94.97% on the whole test set (README); a network that trains
+/// but does not generalise stays well below.
+const MIN_FIRST_EPOCH_TEST_ACCURACY: f64 = 90.0;
 
 #[test]
 fn seed_config_first_epoch_beats_the_reference() {
@@ -27,10 +28,19 @@ fn seed_config_first_epoch_beats_the_reference() {
     let rows = read_metrics(&run).unwrap();
     let train = rows.iter().find(|r| r.split == "train").unwrap();
     let accuracy = train.get("accuracy").unwrap();
-    eprintln!("seed config, first epoch: train accuracy {accuracy:.2}%");
+    let test = rows.iter().find(|r| r.split == "valid").unwrap();
+    let test_accuracy = test.get("accuracy").unwrap();
+    eprintln!(
+        "seed config, first epoch: train accuracy {accuracy:.2}%, test {test_accuracy:.2}% \
+         (first 1000 test images)"
+    );
     assert!(
         accuracy >= REFERENCE_FIRST_EPOCH_ACCURACY,
         "first-epoch train accuracy {accuracy:.2}% < {REFERENCE_FIRST_EPOCH_ACCURACY}%"
+    );
+    assert!(
+        test_accuracy >= MIN_FIRST_EPOCH_TEST_ACCURACY,
+        "first-epoch test accuracy {test_accuracy:.2}% < {MIN_FIRST_EPOCH_TEST_ACCURACY}%"
     );
 }
 

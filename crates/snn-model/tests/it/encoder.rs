@@ -1,10 +1,8 @@
 //! Spike encoders: Poisson firing rates, determinism under a seed, latency timing.
 
-mod common;
-
+use crate::common::{cpu_devices, devices, rng_lock, tensor, to_vec, uniform};
 use burn::backend::Dispatch;
 use burn::tensor::Tensor;
-use common::{cpu_devices, devices, tensor, to_vec, uniform};
 use snn_model::encoder::{latency, poisson};
 use snn_model::ops::SnnOps;
 use snn_model::ops::generic::{probabilities, seed_from_draws};
@@ -12,6 +10,7 @@ use snn_model::ops::host::poisson_spikes;
 
 #[test]
 fn poisson_rates_are_within_four_standard_errors() {
+    let _rng = rng_lock();
     const PER_P: usize = 1000;
     const STEPS: usize = 100; // 10^5 draws per probability
     let ps = [0.0f32, 0.1, 0.5, 1.0];
@@ -56,6 +55,7 @@ fn poisson_rates_are_within_four_standard_errors() {
 
 #[test]
 fn poisson_gain_scales_and_clamps() {
+    let _rng = rng_lock();
     for (name, device) in devices() {
         device.seed(9);
         let spikes = to_vec(poisson(
@@ -72,6 +72,7 @@ fn poisson_gain_scales_and_clamps() {
 
 #[test]
 fn same_seed_gives_same_spikes_on_cpu() {
+    let _rng = rng_lock();
     let intensity: Vec<f32> = (0..784).map(|i| (i % 256) as f32 / 255.0).collect();
     for (name, device) in cpu_devices() {
         let draw = |seed| {

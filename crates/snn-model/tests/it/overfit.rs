@@ -1,13 +1,11 @@
 //! End to end: the reference network overfits one batch of 64 real MNIST digits.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::common::{cpu_devices, rng_lock};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Int, Tensor, TensorData};
-use common::cpu_devices;
 use mnist_idx::LabeledImages;
 use snn_model::SnnConfig;
 
@@ -27,7 +25,8 @@ fn mnist_dir() -> PathBuf {
 }
 
 #[test]
-fn seed_network_overfits_one_batch_within_200_steps() {
+fn seed_network_overfits_one_batch_within_200_steps_on_cpu() {
+    let _rng = rng_lock();
     let mut data = LabeledImages::load_split(&mnist_dir(), "train").unwrap();
     data.truncate(64);
     let pixels: Vec<f32> = data

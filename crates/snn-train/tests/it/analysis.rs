@@ -1,13 +1,11 @@
 //! Figures and the spike report: every figure is written and readable, spike maps show exactly
 //! the spikes they were drawn from, and SynOps equal a hand count.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{ok, smoke_run};
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
-use common::{ok, smoke_run};
 use snn_model::{LifConfig, SnnConfig};
 use snn_train::analysis::{activity, grid};
 
@@ -82,7 +80,7 @@ fn training_writes_every_figure_and_tensorboard_images() {
 fn spike_map_shows_exactly_the_encoded_spikes() {
     let device = Device::flex();
     device.seed(11);
-    let data = mnist_idx::LabeledImages::load_split(&common::mnist_dir(), "t10k").unwrap();
+    let data = mnist_idx::LabeledImages::load_split(&crate::common::mnist_dir(), "t10k").unwrap();
     let x = snn_train::data::intensities(&data, &[0], &device);
     let spikes = snn_model::encoder::poisson(x, 100, 1.0);
     let expected = spikes.clone().sum().into_scalar::<f32>() as usize;

@@ -1,0 +1,9 @@
+//! The integration tests of `snn-train`, one binary: end to end on real MNIST through the
+//! `snn-train` binary, and the analysis helpers in process.
+
+mod analysis;
+mod common;
+mod config_errors;
+mod learning;
+mod resume;
+mod smoke;

@@ -1,0 +1,189 @@
+//! `--resume` after a SIGKILL mid-run continues from the last checkpoint, with its weights;
+//! metrics.csv and the TensorBoard events continue without a gap or a duplicate.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{mnist_dir, ok, root, snn_train, stderr};
+use snn_train::run_dir::{last_checkpoint, read_metrics};
+
+/// Enough epochs that the run cannot finish between two polls: on a fast 2-core machine an epoch
+/// here takes ≈ 0.15 s, and the old 3-epoch test with a 300 ms sleep was killed too late.
+const EPOCHS: usize = 6;
+/// 3000 / 64 → 47 training batches per epoch.
+const TRAIN_BATCHES: usize = 47;
+
+/// Every `(step, value)` of scalar `tag` across the run's event files, in file order.
+fn scalars(run: &Path, tag: &str) -> Vec<(i64, f32)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(run).unwrap().flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("events.out.tfevents.")
+        {
+            continue;
+        }
+        for record in tfevents::read_records(&entry.path()).unwrap() {
+            if let Some((step, values)) = tfevents::decode_scalars(&record) {
+                out.extend(
+                    values
+                        .into_iter()
+                        .filter(|(t, _)| t == tag)
+                        .map(|(_, v)| (step, v)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Kills a 6-epoch run as soon as epoch 1 is checkpointed (no fixed sleep: it polls for the
+/// files), resumes it, and checks that the resumed run
+/// - writes every metrics row and every per-batch and per-epoch scalar exactly once;
+/// - starts from the saved weights: a resumed process reseeds, so its first batch is the same
+///   images with the same spikes as the run's very first batch. With the checkpoint's weights
+///   that batch's loss is far below its loss at step 1 (fresh weights would give exactly the
+///   step-1 loss) and close to the losses at the end of the last saved epoch.
+#[test]
+fn resume_after_sigkill_continues_from_the_saved_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let data = mnist_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_snn-train"))
+        .current_dir(root())
+        .args([
+            "--backend",
+            "flex",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+        ])
+        .args([
+            "--train-limit",
+            "3000",
+            "--test-limit",
+            "300",
+            "--steps",
+            "8",
+        ])
+        .args(["--epochs", &EPOCHS.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill without warning once epoch 1 is checkpointed (all three files) and logged.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let epoch1_done = last_checkpoint(&run).is_some()
+            && read_metrics(&run)
+                .unwrap()
+                .iter()
+                .any(|r| r.epoch == 1 && r.split == "valid");
+        if epoch1_done {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        assert!(Instant::now() < deadline, "epoch 1 never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !run.join("summary.json").exists(),
+        "killed too late: the run had finished"
+    );
+
+    let out = ok(snn_train(&[
+        "--resume",
+        run.to_str().unwrap(),
+        "--backend",
+        "flex",
+        "--data",
+        data.to_str().unwrap(),
+    ]));
+    let log = stderr(&out);
+    let saved: usize = log
+        .split("after epoch ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no `resuming … after epoch N` line:\n{log}"));
+    assert!((1..EPOCHS).contains(&saved), "resumed after epoch {saved}");
+
+    let rows = read_metrics(&run).unwrap();
+    let keys: Vec<(usize, &str)> = rows.iter().map(|r| (r.epoch, r.split.as_str())).collect();
+    let expected: Vec<(usize, &str)> = (1..=EPOCHS)
+        .flat_map(|e| [(e, "train"), (e, "valid")])
+        .collect();
+    assert_eq!(keys, expected);
+    assert!(run.join("summary.json").is_file() && run.join("model.bpk").is_file());
+
+    // Every epoch scalar and every per-batch loss exists exactly once across the event files.
+    let mut epoch_steps: Vec<i64> = scalars(&run, "epoch/train/loss")
+        .iter()
+        .map(|s| s.0)
+        .collect();
+    epoch_steps.sort();
+    assert_eq!(epoch_steps, (1..=EPOCHS as i64).collect::<Vec<_>>());
+    let batch_losses = scalars(&run, "train/loss");
+    let loss: BTreeMap<i64, f32> = batch_losses.iter().copied().collect();
+    assert_eq!(
+        loss.len(),
+        batch_losses.len(),
+        "a per-batch step was written twice"
+    );
+    assert_eq!(
+        loss.keys().copied().collect::<Vec<_>>(),
+        (1..=(EPOCHS * TRAIN_BATCHES) as i64).collect::<Vec<_>>(),
+        "per-batch train/loss steps have a gap"
+    );
+
+    // The weights the resumed run started from.
+    let first = loss[&1];
+    let resumed = loss[&((saved * TRAIN_BATCHES) as i64 + 1)];
+    let before_kill: f32 = (0..5)
+        .map(|i| loss[&((saved * TRAIN_BATCHES - i) as i64)])
+        .sum::<f32>()
+        / 5.0;
+    eprintln!(
+        "resumed after epoch {saved}: first batch after resuming {resumed:.4}, the same batch at \
+         step 1 {first:.4}, last 5 batches before {before_kill:.4}"
+    );
+    assert!(
+        resumed < 0.7 * first && resumed < 2.0 * before_kill,
+        "the first batch after resuming (after epoch {saved}) has loss {resumed}: the same batch \
+         had {first} with fresh weights, and the last batches before the kill {before_kill}; \
+         resume did not start from the saved weights"
+    );
+}
+
+/// A run killed between Burn's three checkpoint saves (model, optimizer, scheduler) leaves an
+/// epoch that cannot be loaded: `--resume` must take the newest epoch with all three files.
+#[test]
+fn resume_takes_the_newest_complete_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("checkpoint");
+    std::fs::create_dir_all(&checkpoint).unwrap();
+    assert_eq!(last_checkpoint(dir.path()), None);
+    for file in [
+        "model-1.bpk",
+        "optim-1.bpk",
+        "scheduler-1.bpk",
+        "model-2.bpk",
+        "optim-2.bpk",
+        ".scheduler-2.bpk.partial",
+        "model-3.bpk",
+    ] {
+        std::fs::write(checkpoint.join(file), b"").unwrap();
+    }
+    assert_eq!(last_checkpoint(dir.path()), Some(1));
+    std::fs::write(checkpoint.join("scheduler-2.bpk"), b"").unwrap();
+    assert_eq!(last_checkpoint(dir.path()), Some(2));
+}
