@@ -29,13 +29,16 @@ pub fn mnist_dir() -> PathBuf {
     .expect("real MNIST not found: run `cargo xtask fetch-mnist` or set MNIST_DIR")
 }
 
+/// `snn-train` with `args`, from the workspace root, not started yet.
+pub fn snn_train_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_snn-train"));
+    command.current_dir(root()).args(args);
+    command
+}
+
 /// `snn-train` with `args`, run from the workspace root.
 pub fn snn_train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_snn-train"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("snn-train runs")
+    snn_train_command(args).output().expect("snn-train runs")
 }
 
 pub fn stderr(out: &Output) -> String {
@@ -67,13 +70,20 @@ pub fn smoke_run(backend: &str, out: &Path, extra: &[&str]) -> Output {
     train_run(backend, out, &flags)
 }
 
-/// A training run on real MNIST into `out` with `flags` and nothing else changed.
-pub fn train_run(backend: &str, out: &Path, flags: &[&str]) -> Output {
+/// A training run on real MNIST into `out` with `flags` and nothing else changed, not started yet.
+pub fn train_command(backend: &str, out: &Path, flags: &[&str]) -> Command {
     let data = mnist_dir();
     let (data, out) = (data.to_str().unwrap(), out.to_str().unwrap());
     let mut args = vec!["--backend", backend, "--data", data, "--out", out];
     args.extend_from_slice(flags);
-    snn_train(&args)
+    snn_train_command(&args)
+}
+
+/// A training run on real MNIST into `out` with `flags` and nothing else changed.
+pub fn train_run(backend: &str, out: &Path, flags: &[&str]) -> Output {
+    train_command(backend, out, flags)
+        .output()
+        .expect("snn-train runs")
 }
 
 /// The Python interpreter that has the `tensorboard` package (set by scripts/test.sh).

@@ -3,17 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{mnist_dir, ok, root, snn_train, stderr};
+use crate::common::{mnist_dir, ok, snn_train, stderr, train_command};
 use snn_train::run_dir::{last_checkpoint, read_metrics};
 
 /// Enough epochs that the run cannot finish between two polls: on a fast 2-core machine an epoch
 /// here takes ≈ 0.15 s, and the old 3-epoch test with a 300 ms sleep was killed too late.
 const EPOCHS: usize = 6;
-/// 3000 / 64 → 47 training batches per epoch.
-const TRAIN_BATCHES: usize = 47;
+const TRAIN_IMAGES: usize = 3000;
+const BATCH_SIZE: usize = 64;
+const TRAIN_BATCHES: usize = TRAIN_IMAGES.div_ceil(BATCH_SIZE);
 
 /// Every `(step, value)` of scalar `tag` across the run's event files, in file order.
 fn scalars(run: &Path, tag: &str) -> Vec<(i64, f32)> {
@@ -52,25 +53,24 @@ fn resume_after_sigkill_continues_from_the_saved_weights() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let data = mnist_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_snn-train"))
-        .current_dir(root())
-        .args([
-            "--backend",
-            "flex",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            run.to_str().unwrap(),
-        ])
-        .args([
-            "--train-limit",
-            "3000",
-            "--test-limit",
-            "300",
-            "--steps",
-            "8",
-        ])
-        .args(["--epochs", &EPOCHS.to_string()])
+    let (images, batch, epochs) = (
+        TRAIN_IMAGES.to_string(),
+        BATCH_SIZE.to_string(),
+        EPOCHS.to_string(),
+    );
+    let flags: [&str; 10] = [
+        "--train-limit",
+        &images,
+        "--batch-size",
+        &batch,
+        "--epochs",
+        &epochs,
+        "--test-limit",
+        "300",
+        "--steps",
+        "8",
+    ];
+    let mut child = train_command("flex", &run, &flags)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
