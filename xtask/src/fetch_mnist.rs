@@ -11,9 +11,14 @@
 //!   start of the next run (so concurrent runs into one directory are not
 //!   supported).
 //! * Files already present and verified are not fetched again.
+//! * A present file that is a valid IDX file of another data set (it parses as IDX images or
+//!   labels with `mnist-idx`, raw or gzip, but is not MNIST's pinned file, e.g. Fashion-MNIST) is
+//!   never replaced without `--force`: the run stops before fetching or changing anything, with
+//!   one error naming every such file. Files that are not valid IDX (corrupt, truncated, a stale
+//!   partial copy) are replaced as before, and so is MNIST's own file stored gzip-compressed.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Seek as _, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,9 +41,11 @@ pub enum Source {
 /// Makes sure all MNIST files are present and verified in `out` (created if
 /// missing), fetching the missing or invalid ones from `source`.
 ///
+/// Fails before fetching anything if `out` holds a valid IDX file of another
+/// data set under one of MNIST's names, unless `force` (then it is replaced).
 /// Fails on the first file that no source could provide; files completed
 /// before that stay (they are verified), no partial file is left.
-pub fn run(out: &Path, source: &Source) -> Result<()> {
+pub fn run(out: &Path, source: &Source, force: bool) -> Result<()> {
     match source {
         Source::Mirrors(mirrors) if mirrors.is_empty() => {
             bail!("no mirrors to try: --no-default-mirrors needs at least one --mirror URL")
@@ -53,24 +60,33 @@ pub fn run(out: &Path, source: &Source) -> Result<()> {
     }
     fs::create_dir_all(out)
         .with_context(|| format!("creating output directory {}", out.display()))?;
+    let found: Vec<Present> = MNIST_FILES
+        .iter()
+        .map(|file| inspect(&out.join(file.name), file))
+        .collect();
+    if !force {
+        refuse_foreign(out, &found)?;
+    }
     remove_stale_parts(out)?;
 
     let agent = new_agent();
     let (mut fetched, mut present) = (0, 0);
-    for file in &MNIST_FILES {
-        let dest = out.join(file.name);
-        if dest.exists() {
-            match verify_file(&dest, file) {
-                Ok(()) => {
-                    eprintln!("{}: present, verified", file.name);
-                    present += 1;
-                    continue;
-                }
-                Err(err) => eprintln!(
-                    "{}: present but invalid ({err:#}); fetching it again",
-                    file.name
-                ),
+    for (file, found) in MNIST_FILES.iter().zip(found) {
+        match found {
+            Present::Missing => {}
+            Present::Verified => {
+                eprintln!("{}: present, verified", file.name);
+                present += 1;
+                continue;
             }
+            Present::Invalid(err) => eprintln!(
+                "{}: present but invalid ({err:#}); fetching it again",
+                file.name
+            ),
+            Present::Foreign(what) => eprintln!(
+                "{}: present, another IDX data set ({what}); --force: replacing it with MNIST",
+                file.name
+            ),
         }
         match source {
             Source::Mirrors(mirrors) => fetch_from_mirrors(&agent, mirrors, file, out)?,
@@ -84,6 +100,94 @@ pub fn run(out: &Path, source: &Source) -> Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// What is at an output path before fetching.
+#[derive(Debug)]
+enum Present {
+    Missing,
+    /// MNIST's pinned file.
+    Verified,
+    /// Neither MNIST nor a valid IDX file (corrupt, truncated, unreadable): replaced.
+    Invalid(anyhow::Error),
+    /// A valid IDX file of another data set, described (`60000 images of 28x28`): replaced only
+    /// with `--force`.
+    Foreign(String),
+}
+
+/// Classifies what is at `path`, which should hold `file`.
+fn inspect(path: &Path, file: &MnistFile) -> Present {
+    if !path.exists() {
+        return Present::Missing;
+    }
+    let err = match verify_file(path, file) {
+        Ok(()) => return Present::Verified,
+        Err(err) => err,
+    };
+    match describe_idx(path) {
+        Some(what) if !is_gzipped_mnist(path, file) => Present::Foreign(what),
+        _ => Present::Invalid(err),
+    }
+}
+
+/// `Some("60000 images of 28x28")` or `Some("60000 labels")` if `path` is a valid IDX image or
+/// label file (raw or gzip), whatever its name says it should hold.
+fn describe_idx(path: &Path) -> Option<String> {
+    if let Ok(images) = mnist_idx::read_images(path) {
+        return Some(format!(
+            "{} images of {}x{}",
+            images.count, images.rows, images.cols
+        ));
+    }
+    mnist_idx::read_labels(path)
+        .ok()
+        .map(|labels| format!("{} labels", labels.len()))
+}
+
+/// Whether `path` is `file` itself, gzip-compressed (e.g. a mirror's `.gz` saved without its
+/// suffix): that is MNIST, not another data set, so it may be replaced by the uncompressed file.
+fn is_gzipped_mnist(path: &Path, file: &MnistFile) -> bool {
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    let mut magic = [0u8; 2];
+    if f.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] || f.rewind().is_err() {
+        return false;
+    }
+    let decoded = MultiGzDecoder::new(BufReader::new(f));
+    copy_and_hash(decoded, io::sink(), Path::new("nowhere"), file)
+        .is_ok_and(|digest| check_digest(&digest, file).is_ok())
+}
+
+/// Without `--force`: one error naming every valid IDX file of another data set found in `out`.
+fn refuse_foreign(out: &Path, found: &[Present]) -> Result<()> {
+    let foreign: Vec<String> = MNIST_FILES
+        .iter()
+        .zip(found)
+        .filter_map(|(file, found)| match found {
+            Present::Foreign(what) => Some(format!(
+                "  - {} holds another IDX data set ({what}), not MNIST's {}",
+                out.join(file.name).display(),
+                file.name
+            )),
+            _ => None,
+        })
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let (files, them) = if foreign.len() == 1 {
+        ("a file", "it")
+    } else {
+        ("files", "them")
+    };
+    bail!(
+        "refusing to replace {files} of another IDX data set in {} (nothing was fetched or \
+         changed):\n{}\nPass --force to replace {them} with MNIST, or choose another --out \
+         directory.",
+        out.display(),
+        foreign.join("\n")
+    )
 }
 
 /// The URL of `name.gz` under mirror base URL `base` (with or without trailing `/`).

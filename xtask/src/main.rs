@@ -29,7 +29,8 @@ enum Command {
     ///
     /// Files already present and verified are skipped. Each file is written to a
     /// temporary `.<name>.part-<pid>` file and renamed into place only after its
-    /// checksum matched.
+    /// checksum matched. A file of another IDX data set in --out (e.g.
+    /// Fashion-MNIST) stops the run before anything is fetched, unless --force.
     FetchMnist {
         /// Directory to write the files into (created if missing).
         #[arg(long, value_name = "DIR", default_value = mnist_files::DEFAULT_OUT_DIR)]
@@ -48,6 +49,12 @@ enum Command {
         /// Do not try the built-in mirrors (only those given with --mirror).
         #[arg(long)]
         no_default_mirrors: bool,
+
+        /// Replace files in --out that hold a valid IDX data set other than MNIST
+        /// (e.g. Fashion-MNIST) instead of stopping. Corrupt or partial files are
+        /// replaced without it.
+        #[arg(long)]
+        force: bool,
     },
     /// Time full training steps of a config on each backend (see docs/performance.md).
     ///
@@ -119,6 +126,7 @@ fn main() -> ExitCode {
             from,
             mirrors,
             no_default_mirrors,
+            force,
         } => {
             let source = match from {
                 Some(dir) => fetch_mnist::Source::LocalDir(dir),
@@ -130,7 +138,7 @@ fn main() -> ExitCode {
                     fetch_mnist::Source::Mirrors(all)
                 }
             };
-            fetch_mnist::run(&out, &source)
+            fetch_mnist::run(&out, &source, force)
         }
     };
     match result {

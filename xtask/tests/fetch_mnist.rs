@@ -413,3 +413,156 @@ fn bad_invocations_are_errors_not_panics() {
         run.output
     );
 }
+
+/// A small valid IDX image file: `count` images of `rows`x`cols` (a stand-in for Fashion-MNIST).
+fn idx_images(count: u32, rows: u32, cols: u32) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, 3];
+    for d in [count, rows, cols] {
+        b.extend(d.to_be_bytes());
+    }
+    b.extend((0..count * rows * cols).map(|i| (i * 7) as u8));
+    b
+}
+
+/// A small valid IDX label file of `count` labels.
+fn idx_labels(count: u32) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, 1];
+    b.extend(count.to_be_bytes());
+    b.extend((0..count).map(|i| (i % 10) as u8));
+    b
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Writes valid IDX files of another data set under three of MNIST's names in `out` (one of
+/// them gzip-compressed, which the IDX reader accepts too; `t10k-labels-idx1-ubyte` is left
+/// missing); returns them as (name, bytes).
+fn write_foreign_files(out: &Path) -> Vec<(&'static str, Vec<u8>)> {
+    let files = vec![
+        ("train-images-idx3-ubyte", idx_images(3, 2, 2)),
+        ("train-labels-idx1-ubyte", idx_labels(3)),
+        ("t10k-images-idx3-ubyte", gzip(&idx_images(2, 4, 3))),
+    ];
+    fs::create_dir_all(out).unwrap();
+    for (name, bytes) in &files {
+        fs::write(out.join(name), bytes).unwrap();
+    }
+    files
+}
+
+#[test]
+fn foreign_idx_files_in_out_are_never_replaced_without_force() {
+    let server = Server::start();
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("fashion");
+    let foreign = write_foreign_files(&out);
+    let before = dir_entries(&out);
+
+    let from_mirror = fetch(&out, &[&server.mirror("good")]);
+    let from_dir = xtask(&[
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(server.requests(), 0, "nothing may be downloaded");
+    for run in [from_mirror, from_dir] {
+        assert!(!run.success, "{}", run.output);
+        let error = &run.output[run.output.find("error:").expect("an error line")..];
+        for (name, what) in [
+            ("train-images-idx3-ubyte", "3 images of 2x2"),
+            ("train-labels-idx1-ubyte", "3 labels"),
+            ("t10k-images-idx3-ubyte", "2 images of 4x3"),
+        ] {
+            let line = format!(
+                "{} holds another IDX data set ({what}), not MNIST's {name}",
+                out.join(name).display()
+            );
+            assert!(error.contains(&line), "no `{line}` in:\n{error}");
+        }
+        assert!(
+            error.contains("Pass --force to replace them with MNIST, or choose another --out"),
+            "{error}"
+        );
+        assert!(!error.contains("t10k-labels"), "{error}");
+        assert!(!run.output.contains("fetched from"), "{}", run.output);
+        assert!(!run.output.contains("copied from"), "{}", run.output);
+        // Byte for byte unchanged, and nothing added (not even the missing file).
+        assert_eq!(dir_entries(&out), before);
+        for (name, bytes) in &foreign {
+            assert_eq!(&fs::read(out.join(name)).unwrap(), bytes, "{name} changed");
+        }
+    }
+}
+
+#[test]
+fn force_replaces_foreign_idx_files_with_mnist() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("fashion");
+    write_foreign_files(&out);
+    let run = xtask(&[
+        "--force",
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+    assert!(
+        run.output.contains(
+            "train-images-idx3-ubyte: present, another IDX data set (3 images of 2x2); \
+             --force: replacing it with MNIST"
+        ),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        run.output.matches("--force: replacing it").count(),
+        3,
+        "{}",
+        run.output
+    );
+    assert_verified(&out, &run.output);
+}
+
+#[test]
+fn partial_idx_files_and_gzipped_mnist_are_replaced_without_force() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("mnist");
+    fs::create_dir_all(&out).unwrap();
+    // A valid header but half the labels (a stale partial copy), not a valid IDX file.
+    let gz = fs::read(gz_dir().join("train-labels-idx1-ubyte.gz")).unwrap();
+    let mut labels = Vec::new();
+    GzDecoder::new(&gz[..]).read_to_end(&mut labels).unwrap();
+    fs::write(
+        out.join("train-labels-idx1-ubyte"),
+        &labels[..labels.len() / 2],
+    )
+    .unwrap();
+    // MNIST's own test labels, still gzip-compressed under the uncompressed name.
+    fs::copy(
+        gz_dir().join("t10k-labels-idx1-ubyte.gz"),
+        out.join("t10k-labels-idx1-ubyte"),
+    )
+    .unwrap();
+    let run = xtask(&[
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+    for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"] {
+        assert!(
+            run.output
+                .contains(&format!("{name}: present but invalid (SHA-256 mismatch")),
+            "{}",
+            run.output
+        );
+    }
+    assert_verified(&out, &run.output);
+}
