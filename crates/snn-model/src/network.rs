@@ -189,6 +189,36 @@ impl SnnConfig {
         Ok(())
     }
 
+    /// Checks that a batch of `batch` examples fits the spike kernels: they index the
+    /// `steps · batch · N` slots of a layer of `N` neurons (the Poisson encoder's counter, the GPU
+    /// kernels' indices) with 32 bits ([`crate::ops::MAX_SPIKE_SLOTS`]), for the widest layer.
+    /// `key` names the setting in the error (e.g. `train.batch_size`).
+    pub fn check_batch(&self, batch: usize, key: &str) -> Result<(), ConfigError> {
+        let max = crate::ops::MAX_SPIKE_SLOTS;
+        let widest = self
+            .hidden
+            .iter()
+            .chain([&self.inputs, &self.classes])
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let per_example = self.steps.saturating_mul(widest);
+        if per_example.saturating_mul(batch) > max {
+            let fix = match max / per_example.max(1) {
+                0 => "even one example is too many: lower the steps or the layer sizes".into(),
+                most => format!("use at most {most}"),
+            };
+            let reason = format!(
+                "with steps = {} and {widest} neurons in the widest layer a batch holds {} spike \
+                 slots, over the 32-bit index of the spike kernels ({max}); {fix}",
+                self.steps,
+                (per_example as u128) * (batch as u128),
+            );
+            return Err(ConfigError::new(key, batch, reason));
+        }
+        Ok(())
+    }
+
     /// Builds the network with freshly initialised weights on `device`.
     pub fn init(&self, device: &Device) -> Snn {
         let mut fan_in = self.inputs;

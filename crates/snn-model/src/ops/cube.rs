@@ -292,8 +292,9 @@ impl SnnOps for CubeBackend {
         let (batch, n) = (shape[0], shape[1]);
         let total = steps * batch * n;
         assert!(
-            u32::try_from(total).is_ok(),
-            "poisson_encode: {total} spikes exceed the 32-bit counter"
+            total <= super::MAX_SPIKE_SLOTS,
+            "poisson_encode: {total} spikes exceed the 32-bit counter (SnnConfig::check_batch \
+             refuses such batches)"
         );
         let out = empty_like(&intensity, burn::tensor::Shape::new([steps, batch, n]));
         let client = intensity.client.clone();

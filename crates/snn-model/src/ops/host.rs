@@ -621,6 +621,12 @@ pub fn poisson_spikes(p: &[f32], seed: u64, out: &mut [f32]) {
         row > 0 && out.len().is_multiple_of(row),
         "out is not [T, B, N]"
     );
+    assert!(
+        out.len() <= super::MAX_SPIKE_SLOTS,
+        "poisson_spikes: {} spikes exceed the 32-bit counter (SnnConfig::check_batch refuses \
+         such batches)",
+        out.len()
+    );
     let (s0, s1) = (seed as u32, (seed >> 32) as u32);
     out.par_chunks_mut(row)
         .enumerate()

@@ -22,6 +22,12 @@ use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
 use crate::lif::LifScanParams;
 use crate::surrogate::Surrogate;
 
+/// The largest number of spike slots `T·B·N` one Poisson encoding may draw: the counter of the
+/// draws ([`host::uniform`] on CPU, the same hash in [`cube`]) is a `u32`, so a larger tensor
+/// would repeat its random numbers (CPU) or overflow the kernel's index (GPU).
+/// [`crate::SnnConfig::check_batch`] refuses such a batch before anything is allocated.
+pub const MAX_SPIKE_SLOTS: usize = u32::MAX as usize;
+
 #[backend_extension(Cube, Flex, NdArray, Fusion, Autodiff)]
 pub trait SnnOps: Backend {
     /// Heaviside step `H(x) = 1[x > 0]` (exactly 0.0 or 1.0). Under autodiff its backward is
