@@ -11,13 +11,14 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use serde::Serialize;
 use snn_model::Snn;
 use snn_plot::{EnergyReport, LayerActivity, Series, SpikeGrid};
 
-use crate::data::{Split, intensities, load_split};
-use crate::inference::{evaluate, load_run};
+use crate::data::{ImageDataset, intensities};
+use crate::inference::evaluate;
+use crate::run::Run;
 use crate::run_dir::{read_metrics, write_atomic};
 
 /// Digits whose input spike maps are drawn.
@@ -25,22 +26,16 @@ pub const SPIKE_MAP_DIGITS: [u8; 3] = [0, 4, 7];
 /// Test images the firing-rate statistics are measured on.
 pub const STATISTICS_IMAGES: usize = 256;
 
-/// Writes every figure of `run_dir` into `run_dir/figures`.
-pub fn plot(
-    run_dir: &Path,
-    data_dir: &Path,
-    device: &Device,
-    test_limit: Option<usize>,
-) -> Result<()> {
-    let figures = run_dir.join("figures");
+/// Writes every figure of the run into `RUN_DIR/figures`; `test` is the run's checked test split.
+pub fn plot(run: &Run, test: &ImageDataset) -> Result<()> {
+    let figures = run.dir.join("figures");
     std::fs::create_dir_all(&figures)
         .with_context(|| format!("cannot create {}", figures.display()))?;
-    plot_curves(run_dir, &figures)?;
+    plot_curves(&run.dir, &figures)?;
 
-    let (config, model) = load_run(run_dir, device)?;
+    let (config, device) = (&run.config, &run.device);
     device.seed(config.train.seed);
-    let snn = &model.snn;
-    let test = load_split(data_dir, Split::Test, test_limit)?;
+    let snn = &run.model.snn;
     let data = test.images();
     let mut events = tfevents::EventWriter::create(&figures)?;
     for digit in SPIKE_MAP_DIGITS {
@@ -94,7 +89,7 @@ pub fn plot(
         40,
     )?;
 
-    let eval = evaluate(run_dir, data_dir, device, test_limit)?;
+    let eval = evaluate(run, test)?;
     let title = format!("Test confusion matrix ({:.2}% correct)", eval.accuracy);
     snn_plot::confusion_matrix(&figures.join("confusion"), &title, &eval.confusion)?;
     Ok(())
@@ -188,15 +183,15 @@ pub struct LayerStats {
 pub const ENERGY_SOURCE: &str = "M. Horowitz, \"Computing's energy problem (and what we can do about it)\", \
 ISSCC 2014: 45 nm, 32-bit float add 0.9 pJ, multiply 3.7 pJ (multiply-accumulate 4.6 pJ)";
 
-/// Computes the report of `run_dir` on `images` test images and writes `report.json`.
-pub fn report(run_dir: &Path, data_dir: &Path, device: &Device, images: usize) -> Result<Report> {
-    let (config, model) = load_run(run_dir, device)?;
+/// Computes the report of the run on the first `images` images of `test` (its checked test
+/// split) and writes `report.json`.
+pub fn report(run: &Run, test: &ImageDataset, images: usize) -> Result<Report> {
+    let (config, model, device) = (&run.config, &run.model, &run.device);
     device.seed(config.train.seed);
-    let test = load_split(data_dir, Split::Test, Some(images))?;
     let data = test.images();
     let mut layers: Vec<LayerStats> = Vec::new();
     let mut totals: Vec<LayerActivity> = Vec::new();
-    let indices: Vec<usize> = (0..data.len()).collect();
+    let indices: Vec<usize> = (0..data.len().min(images)).collect();
     let mut ever_fired: Vec<Vec<bool>> = Vec::new();
     for chunk in indices.chunks(config.train.batch_size.max(1)) {
         let trace = model.snn.trace(intensities(data, chunk, device));
@@ -216,25 +211,25 @@ pub fn report(run_dir: &Path, data_dir: &Path, device: &Device, images: usize) -
         }
     }
     let steps = config.model.steps;
-    let energy = snn_plot::energy_report(&totals, &model.snn.dense_layers(), data.len(), steps);
+    let energy = snn_plot::energy_report(&totals, &model.snn.dense_layers(), indices.len(), steps);
     for (i, t) in totals.iter().enumerate() {
         let silent = ever_fired[i].iter().filter(|f| !**f).count();
         layers.push(LayerStats {
             name: t.name.clone(),
             neurons: t.neurons,
-            mean_rate: t.spikes / (t.neurons * steps * data.len()).max(1) as f64,
+            mean_rate: t.spikes / (t.neurons * steps * indices.len()).max(1) as f64,
             silent_fraction: silent as f64 / t.neurons.max(1) as f64,
         });
     }
     let report = Report {
-        images: data.len(),
+        images: indices.len(),
         steps,
         layers,
         energy,
         energy_source: ENERGY_SOURCE,
     };
     let json = serde_json::to_string_pretty(&report).expect("report serialises");
-    write_atomic(&run_dir.join("report.json"), json.as_bytes())?;
+    write_atomic(&run.dir.join("report.json"), json.as_bytes())?;
     Ok(report)
 }
 

@@ -8,7 +8,7 @@ use burn::train::{InferenceStep, TrainOutput, TrainStep};
 use snn_model::Snn;
 
 use crate::data::DigitBatch;
-use crate::metrics::FiringRateInput;
+use crate::metrics::{FiringRateInput, LossValue};
 
 /// The spiking classifier trained with cross-entropy on its readout logits.
 #[derive(Module, Debug)]
@@ -26,6 +26,8 @@ pub struct StepOutput {
     layer_spikes: Vec<Tensor<1>>,
     /// Total spikes per spiking layer (filled by `sync`).
     pub spike_counts: Vec<f64>,
+    /// The loss as a number (filled by `sync`).
+    pub loss_value: f64,
     /// Neurons per spiking layer.
     pub layer_sizes: Vec<usize>,
     /// Spike opportunities per neuron in this batch: `T × B`.
@@ -46,6 +48,7 @@ impl Classifier {
             targets: batch.targets,
             layer_spikes: out.layer_spikes,
             spike_counts: Vec::new(),
+            loss_value: f64::NAN,
             layer_sizes: self.snn.spiking_layer_sizes(),
             steps_times_batch: self.snn.config().steps * batch_size,
         }
@@ -79,7 +82,9 @@ impl ItemLazy for StepOutput {
             .iter()
             .map(|t| t.clone().into_scalar::<f64>())
             .collect();
+        let loss_value = self.loss.clone().into_scalar::<f64>();
         Ok(StepOutput {
+            loss_value,
             loss: self.loss.without_autodiff(),
             logits: self.logits.without_autodiff(),
             targets: self.targets.without_autodiff(),
@@ -110,5 +115,11 @@ impl Adaptor<FiringRateInput> for StepOutput {
             layer_sizes: self.layer_sizes.clone(),
             steps_times_batch: self.steps_times_batch,
         }
+    }
+}
+
+impl Adaptor<LossValue> for StepOutput {
+    fn adapt(&self) -> LossValue {
+        LossValue(self.loss_value)
     }
 }

@@ -161,6 +161,68 @@ impl RunConfig {
         Ok(self)
     }
 
+    /// The config of a resumed run: `self` is the run's saved `config.toml`. Overrides that would
+    /// change what the checkpoint holds or how its epochs were counted are refused, naming the
+    /// flag and the saved value: the layer sizes (the weights' shapes), the batch size and the
+    /// data limits (the batches per epoch, and so the TensorBoard steps already written). The
+    /// others (epochs, steps, lr, seed) apply as for a new run.
+    pub fn for_resume(self, o: &Overrides, config_file: &Path) -> Result<Self> {
+        let refuse = |flag: &str, given: String, key: &str, saved: String, why: &str| {
+            anyhow::anyhow!(
+                "--resume cannot take {flag} {given}: the run was trained with {key} = {saved} \
+                 ({}) and {why}; leave {flag} out, or start a new run with --out",
+                config_file.display()
+            )
+        };
+        if let Some(h) = &o.hidden
+            && *h != self.model.hidden
+        {
+            let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+            return Err(refuse(
+                "--hidden",
+                list(h),
+                "model.hidden",
+                format!("{:?}", self.model.hidden),
+                "its checkpoint holds weights of that shape",
+            ));
+        }
+        let counted = "the epochs already logged were counted in its batches";
+        if let Some(b) = o.batch_size
+            && b != self.train.batch_size
+        {
+            let saved = self.train.batch_size.to_string();
+            return Err(refuse(
+                "--batch-size",
+                b.to_string(),
+                "train.batch_size",
+                saved,
+                counted,
+            ));
+        }
+        for (flag, given, key, saved) in [
+            (
+                "--train-limit",
+                o.train_limit,
+                "train.train_limit",
+                self.train.train_limit,
+            ),
+            (
+                "--test-limit",
+                o.test_limit,
+                "train.test_limit",
+                self.train.test_limit,
+            ),
+        ] {
+            if let Some(n) = given
+                && Some(n) != saved
+            {
+                let saved = saved.map_or("none".to_string(), |s| s.to_string());
+                return Err(refuse(flag, n.to_string(), key, saved, counted));
+            }
+        }
+        self.with_overrides(o)
+    }
+
     /// Checks every value of the run.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.model.validate("model")?;
@@ -184,6 +246,7 @@ impl RunConfig {
         if t.test_limit == Some(0) {
             return Err(ConfigError::new("train.test_limit", 0, "must be ≥ 1"));
         }
+        self.model.check_batch(t.batch_size, "train.batch_size")?;
         Ok(())
     }
 }

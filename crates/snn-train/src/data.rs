@@ -3,7 +3,7 @@
 //! Images stay `u8` in memory (47 MB for the MNIST training set); a batch becomes intensities
 //! `pixel / 255` on the device, and the network's encoder draws spikes from them per batch.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -11,6 +11,7 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use mnist_idx::{IdxError, LabeledImages};
+use snn_model::SnnConfig;
 
 /// Which half of MNIST.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,17 +40,26 @@ pub fn load_split(dir: &Path, split: Split, limit: Option<usize>) -> Result<Imag
             dir.display()
         );
     }
-    let mut data = LabeledImages::load_split(dir, split.prefix()).map_err(|e| match e {
+    let missing = |e: IdxError| match e {
         IdxError::NotFound { .. } => anyhow::anyhow!(
             "{e}: run `cargo xtask fetch-mnist --out {}`, or pass --fetch",
             dir.display()
         ),
         other => anyhow::Error::new(other),
-    })?;
+    };
+    let images_file = mnist_idx::locate(dir, &format!("{}-images-idx3-ubyte", split.prefix()))
+        .map_err(missing)?;
+    let labels_file = mnist_idx::locate(dir, &format!("{}-labels-idx1-ubyte", split.prefix()))
+        .map_err(missing)?;
+    let mut data = LabeledImages::load(&images_file, &labels_file)?;
     if let Some(n) = limit {
         data.truncate(n);
     }
-    Ok(ImageDataset::new(data))
+    Ok(ImageDataset {
+        data: Arc::new(data),
+        images_file,
+        labels_file,
+    })
 }
 
 /// One example: raw pixels and label.
@@ -59,19 +69,15 @@ pub struct DigitItem {
     pub label: u8,
 }
 
-/// A shared, read-only image dataset.
+/// A shared, read-only image dataset and the files it came from.
 #[derive(Debug, Clone)]
 pub struct ImageDataset {
     data: Arc<LabeledImages>,
+    images_file: PathBuf,
+    labels_file: PathBuf,
 }
 
 impl ImageDataset {
-    pub fn new(data: LabeledImages) -> Self {
-        Self {
-            data: Arc::new(data),
-        }
-    }
-
     pub fn images(&self) -> &LabeledImages {
         &self.data
     }
@@ -79,6 +85,36 @@ impl ImageDataset {
     /// Pixels per image.
     pub fn image_len(&self) -> usize {
         self.data.images.image_len()
+    }
+
+    /// Checks the data against the network that will see it, before any tensor work: every
+    /// image has `model.inputs` pixels and every label is a class of the model. Errors name the
+    /// file, the example and `config` (where the model's numbers come from).
+    pub fn check_fits(&self, model: &SnnConfig, config: &str) -> Result<()> {
+        let images = &self.data.images;
+        if images.image_len() != model.inputs {
+            anyhow::bail!(
+                "{}: images are {}x{} = {} pixels but the model takes {} inputs (model.inputs \
+                 in {config}); use data of the size the model is built for",
+                self.images_file.display(),
+                images.rows,
+                images.cols,
+                images.image_len(),
+                model.inputs
+            );
+        }
+        if let Some((i, &label)) =
+            (self.data.labels.iter().enumerate()).find(|(_, l)| **l as usize >= model.classes)
+        {
+            anyhow::bail!(
+                "{}: label {label} of example {i} is not a class of the model, which has {} \
+                 (labels 0 to {}; model.classes in {config})",
+                self.labels_file.display(),
+                model.classes,
+                model.classes - 1
+            );
+        }
+        Ok(())
     }
 }
 

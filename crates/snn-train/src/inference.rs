@@ -3,39 +3,12 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use burn::module::Module;
-use burn::store::ModuleRecord;
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
-use crate::classifier::Classifier;
-use crate::config::RunConfig;
-use crate::data::{Split, load_split};
-use crate::run_dir::{CONFIG_FILE, MODEL_FILE};
-
-/// Rebuilds the network of `run_dir` from its `config.toml` and `model.bpk`.
-pub fn load_run(run_dir: &Path, device: &Device) -> Result<(RunConfig, Classifier)> {
-    if !run_dir.is_dir() {
-        bail!("run directory {} does not exist", run_dir.display());
-    }
-    let config = RunConfig::load(&run_dir.join(CONFIG_FILE))?;
-    let path = run_dir.join(MODEL_FILE);
-    if !path.is_file() {
-        bail!(
-            "{} has no {MODEL_FILE}: the run has not finished (resume it with \
-             `snn-train --resume {}`)",
-            run_dir.display(),
-            run_dir.display()
-        );
-    }
-    let record = ModuleRecord::load(&path)
-        .with_context(|| format!("cannot read the model weights {}", path.display()))?;
-    let model = Classifier {
-        snn: config.model.init(device),
-    }
-    .load_record(record);
-    Ok((config, model))
-}
+use crate::data::ImageDataset;
+use crate::limits::{Phase, check_memory};
+use crate::run::Run;
 
 /// Test-set accuracy, loss and confusion matrix of a trained run.
 #[derive(Debug, Clone)]
@@ -85,16 +58,10 @@ impl Evaluation {
     }
 }
 
-/// Evaluates `run_dir`'s model on the test split in `data_dir`.
-pub fn evaluate(
-    run_dir: &Path,
-    data_dir: &Path,
-    device: &Device,
-    test_limit: Option<usize>,
-) -> Result<Evaluation> {
-    let (config, model) = load_run(run_dir, device)?;
+/// Evaluates the run's model on `test` (checked against the model by [`Run::test_data`]).
+pub fn evaluate(run: &Run, test: &ImageDataset) -> Result<Evaluation> {
+    let (config, model, device) = (&run.config, &run.model, &run.device);
     device.seed(config.train.seed);
-    let test = load_split(data_dir, Split::Test, test_limit)?;
     let data = test.images();
     let classes = config.model.classes;
     let mut confusion = vec![vec![0u64; classes]; classes];
@@ -121,8 +88,16 @@ pub fn evaluate(
 /// Class probabilities for one image file (PNG or any format `image` reads), averaged over
 /// `samples` Poisson draws. Any size is resized to the model's input; a light background is
 /// inverted to MNIST's light-on-dark.
-pub fn predict(run_dir: &Path, image: &Path, device: &Device, samples: usize) -> Result<Vec<f64>> {
-    let (config, model) = load_run(run_dir, device)?;
+pub fn predict(run: &Run, image: &Path, samples: usize) -> Result<Vec<f64>> {
+    let (config, model, device) = (&run.config, &run.model, &run.device);
+    if samples == 0 {
+        bail!("--samples must be ≥ 1");
+    }
+    check_memory(&config.model, samples, Phase::Inference, "--samples")?;
+    config
+        .model
+        .check_batch(samples, "--samples")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     device.seed(config.train.seed);
     let side = (config.model.inputs as f64).sqrt() as u32;
     if (side * side) as usize != config.model.inputs {
@@ -146,7 +121,6 @@ pub fn predict(run_dir: &Path, image: &Path, device: &Device, samples: usize) ->
     if border.iter().sum::<f32>() / border.len() as f32 > 0.5 {
         pixels.iter_mut().for_each(|p| *p = 1.0 - *p);
     }
-    let samples = samples.max(1);
     let repeated: Vec<f32> = pixels
         .iter()
         .copied()

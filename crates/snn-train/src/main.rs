@@ -8,8 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use snn_train::backend::BackendChoice;
 use snn_train::config::{Overrides, RunConfig};
 use snn_train::inference::{evaluate, predict};
-use snn_train::run_dir::{CONFIG_FILE, default_run_dir};
-use snn_train::training::{TrainRequest, train};
+use snn_train::run::Run;
+use snn_train::run_dir::{CONFIG_FILE, RunLock};
+use snn_train::training::{RunTarget, TrainRequest, train};
 
 /// mimalloc keeps freed pages for reuse: training allocates and frees many multi-megabyte
 /// tensors per batch, which with the system allocator cost a page fault per 4 KiB each time.
@@ -170,19 +171,26 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Train(args)) => run_train(args),
         Some(Command::Eval { on, test_limit }) => {
             let backend = on.backend.resolve()?;
-            let eval = evaluate(&on.run, &on.data, &backend.device, test_limit)?;
-            println!("{}", eval.table());
+            let run = Run::open(&on.run, &backend.device)?;
+            let test = run.test_data(&on.data, test_limit)?;
+            println!("{}", evaluate(&run, &test)?.table());
             Ok(())
         }
         Some(Command::Plot { on, test_limit }) => {
             let backend = on.backend.resolve()?;
-            snn_train::analysis::plot(&on.run, &on.data, &backend.device, test_limit)?;
+            let run = Run::open(&on.run, &backend.device)?;
+            let test = run.test_data(&on.data, test_limit)?;
+            let _lock = RunLock::acquire(&on.run)?;
+            snn_train::analysis::plot(&run, &test)?;
             println!("figures written to {}", on.run.join("figures").display());
             Ok(())
         }
         Some(Command::Report { on, images }) => {
             let backend = on.backend.resolve()?;
-            let report = snn_train::analysis::report(&on.run, &on.data, &backend.device, images)?;
+            let run = Run::open(&on.run, &backend.device)?;
+            let test = run.test_data(&on.data, Some(images))?;
+            let _lock = RunLock::acquire(&on.run)?;
+            let report = snn_train::analysis::report(&run, &test, images)?;
             print!("{}", report.text());
             Ok(())
         }
@@ -227,7 +235,8 @@ fn run(cli: Cli) -> Result<()> {
             samples,
         }) => {
             let backend = backend.resolve()?;
-            let probs = predict(&run, &image, &backend.device, samples)?;
+            let run = Run::open(&run, &backend.device)?;
+            let probs = predict(&run, &image, samples)?;
             let best = probs
                 .iter()
                 .enumerate()
@@ -257,7 +266,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         train_limit: args.train_limit,
         test_limit: args.test_limit,
     };
-    let (config, run_dir, resume) = match &args.resume {
+    let (config, config_origin, target) = match &args.resume {
         Some(dir) => {
             let path = dir.join(CONFIG_FILE);
             if !path.is_file() {
@@ -266,11 +275,9 @@ fn run_train(args: TrainArgs) -> Result<()> {
                     dir.display()
                 );
             }
-            (
-                RunConfig::load(&path)?.with_overrides(&overrides)?,
-                dir.clone(),
-                true,
-            )
+            let config = RunConfig::load(&path)?.for_resume(&overrides, &path)?;
+            let origin = path.display().to_string();
+            (config, origin, RunTarget::Resume(dir.clone()))
         }
         None => {
             if !args.config.is_file() {
@@ -284,15 +291,13 @@ fn run_train(args: TrainArgs) -> Result<()> {
                 .config
                 .file_stem()
                 .and_then(|s| s.to_str())
-                .unwrap_or("run");
-            let run_dir = args.out.clone().unwrap_or_else(|| default_run_dir(stem));
-            if run_dir.join(CONFIG_FILE).exists() {
-                bail!(
-                    "{} already holds a run; choose another --out or continue it with --resume",
-                    run_dir.display()
-                );
-            }
-            (config, run_dir, false)
+                .unwrap_or("run")
+                .to_string();
+            let target = match &args.out {
+                Some(out) => RunTarget::Out(out.clone()),
+                None => RunTarget::Default { config_stem: stem },
+            };
+            (config, args.config.display().to_string(), target)
         }
     };
     if args.fetch {
@@ -301,23 +306,32 @@ fn run_train(args: TrainArgs) -> Result<()> {
     let backend = args.backend.resolve()?;
     let device = backend.device.clone();
     let test_limit = config.train.test_limit;
-    let summary = train(TrainRequest {
+    let trained = train(TrainRequest {
         config,
+        config_origin,
         backend,
         data_dir: args.data.clone(),
-        run_dir: run_dir.clone(),
-        resume,
+        target,
         workers: args.workers,
     })?;
+    let (run_dir, summary) = (&trained.run_dir, &trained.summary);
     // Figures and the spike report are extras: a failure there does not fail the run.
-    match snn_train::analysis::plot(&run_dir, &args.data, &device, test_limit) {
-        Ok(()) => eprintln!("figures in {}", run_dir.join("figures").display()),
-        Err(e) => eprintln!("warning: figures not written: {e:#}"),
-    }
-    let images = test_limit.unwrap_or(1000).min(1000);
-    match snn_train::analysis::report(&run_dir, &args.data, &device, images) {
-        Ok(report) => eprint!("{}", report.text()),
-        Err(e) => eprintln!("warning: report not written: {e:#}"),
+    let extras = Run::open(run_dir, &device).and_then(|run| {
+        let test = run.test_data(&args.data, test_limit)?;
+        Ok((run, test))
+    });
+    match &extras {
+        Ok((run, test)) => {
+            match snn_train::analysis::plot(run, test) {
+                Ok(()) => eprintln!("figures in {}", run_dir.join("figures").display()),
+                Err(e) => eprintln!("warning: figures not written: {e:#}"),
+            }
+            match snn_train::analysis::report(run, test, 1000) {
+                Ok(report) => eprint!("{}", report.text()),
+                Err(e) => eprintln!("warning: report not written: {e:#}"),
+            }
+        }
+        Err(e) => eprintln!("warning: figures and report not written: {e:#}"),
     }
     println!(
         "{}: test accuracy {:.2}%, test loss {:.4}, {} epochs in {:.0}s ({:.0} train images/s on {})",

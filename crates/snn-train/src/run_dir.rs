@@ -5,14 +5,15 @@
 //! RUN_DIR/metrics.csv        epoch,split,loss,accuracy,rate_<layer>…,seconds,images_per_s
 //! RUN_DIR/summary.json       final figures (see RunSummary)
 //! RUN_DIR/model.bpk          final weights (burnpack)
-//! RUN_DIR/checkpoint/        Burn checkpoints: model-<epoch>.bpk, optim-<epoch>.bpk, …
+//! RUN_DIR/checkpoint/        Burn checkpoints: epoch-<N>/{model,optim,scheduler}.bpk
+//! RUN_DIR/.lock              held by the process writing the run (see RunLock)
 //! RUN_DIR/events.out.tfevents.*   TensorBoard scalars
 //! ```
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 pub const CONFIG_FILE: &str = "config.toml";
@@ -138,39 +139,98 @@ pub fn csv_line(row: &MetricsRow) -> String {
     format!("{},{},{}\n", row.epoch, row.split, values.join(","))
 }
 
-/// The newest epoch with a complete Burn checkpoint in `run_dir`: model, optimizer and learning-rate
-/// scheduler (Burn saves them in that order and loads all three on resume, so a run killed
-/// between two of the saves leaves an epoch that cannot be resumed from).
+/// The newest epoch of `run_dir` with a committed checkpoint set (see [`crate::checkpoint`]).
 pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
-    let dir = run_dir.join(CHECKPOINT_DIR);
-    let epochs = |prefix: &str| -> Vec<usize> {
-        std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                name.strip_prefix(prefix)?
-                    .strip_suffix(".bpk")?
-                    .parse()
-                    .ok()
-            })
-            .collect()
-    };
-    let (optim, scheduler) = (epochs("optim-"), epochs("scheduler-"));
-    epochs("model-")
-        .into_iter()
-        .filter(|e| optim.contains(e) && scheduler.contains(e))
-        .max()
+    crate::checkpoint::last_committed(&run_dir.join(CHECKPOINT_DIR))
 }
 
-/// `runs/<config-stem>-<UTC timestamp>`.
-pub fn default_run_dir(config_stem: &str) -> PathBuf {
+/// Creates a new run directory `<runs>/<config-stem>-<UTC timestamp>` (`-2`, `-3`, … appended
+/// when another run took that name in the same second) and returns it. The directory is created
+/// by this call, so two runs started together never share one.
+pub fn create_default_run_dir(runs: &Path, config_stem: &str) -> Result<PathBuf> {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let stamp: String = now
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == 'T')
         .collect::<String>()
         .replace('T', "-");
-    PathBuf::from("runs").join(format!("{config_stem}-{stamp}"))
+    std::fs::create_dir_all(runs).with_context(|| format!("cannot create {}", runs.display()))?;
+    for n in 1.. {
+        let name = match n {
+            1 => format!("{config_stem}-{stamp}"),
+            n => format!("{config_stem}-{stamp}-{n}"),
+        };
+        let dir = runs.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Checks that `--out DIR` may receive a new run: it does not exist, or is an empty directory.
+/// A run there is pointed to `--resume`; anything else is refused, so no foreign file is ever
+/// appended to or replaced.
+pub fn check_new_run_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        bail!("--out {}: exists and is not a directory", dir.display());
+    }
+    if dir.join(CONFIG_FILE).exists() {
+        bail!(
+            "{} already holds a run; choose another --out or continue it with --resume",
+            dir.display()
+        );
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the directory {}", dir.display()))?;
+    if let Some(entry) = entries.next() {
+        let first = entry.map(|e| e.file_name().to_string_lossy().into_owned());
+        bail!(
+            "--out {}: the directory holds files ({}…) but no run ({CONFIG_FILE}); choose a new \
+             or empty directory",
+            dir.display(),
+            first.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Lock file of a run directory.
+pub const LOCK_FILE: &str = ".lock";
+
+/// An exclusive lock on a run directory, held by the process that writes into it (training,
+/// resume, plot, report) and released when dropped or when the process dies. The lock file is
+/// never removed (removing it would let a second process lock a new file while the first still
+/// writes).
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    pub fn acquire(run_dir: &Path) -> Result<Self> {
+        let path = run_dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "{} is in use by another snn-train process (it holds {}); wait for it to \
+                 finish, or use another run directory",
+                run_dir.display(),
+                path.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+    }
 }

@@ -19,77 +19,108 @@ use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{Interrupter, Learner, SupervisedTraining};
 
 use crate::backend::Backend;
-use crate::checkpoint::AtomicFileCheckpointer;
+use crate::checkpoint::{self, CheckpointSet};
 use crate::classifier::Classifier;
 use crate::config::RunConfig;
 use crate::data::{DigitBatcher, Split, load_split};
-use crate::metrics::FiringRateMetric;
+use crate::limits::{Phase, check_memory};
+use crate::metrics::{FiringRateMetric, NonFiniteLossGuard};
 use crate::progress::{ProgressRenderer, SplitClock};
+use crate::run::load_weights;
 use crate::run_dir::{
-    self, CHECKPOINT_DIR, CONFIG_FILE, MODEL_FILE, RunSummary, read_metrics, truncate_metrics,
-    write_atomic,
+    self, CHECKPOINT_DIR, CONFIG_FILE, MODEL_FILE, RunLock, RunSummary, read_metrics,
+    truncate_metrics, write_atomic,
 };
 use crate::run_logger::RunLogger;
+
+/// Where a training run writes.
+#[derive(Debug, Clone)]
+pub enum RunTarget {
+    /// A new directory `runs/<config_stem>-<timestamp>` (see [`run_dir::create_default_run_dir`]).
+    Default { config_stem: String },
+    /// `--out DIR`: must not exist or be empty (see [`run_dir::check_new_run_dir`]).
+    Out(PathBuf),
+    /// `--resume DIR`: continue from its newest complete checkpoint.
+    Resume(PathBuf),
+}
 
 /// A fully resolved training request.
 pub struct TrainRequest {
     pub config: RunConfig,
+    /// Where `config` came from, for messages (the config file, or the run's `config.toml`).
+    pub config_origin: String,
     pub backend: Backend,
     pub data_dir: PathBuf,
-    pub run_dir: PathBuf,
-    /// Continue from the newest checkpoint in `run_dir`.
-    pub resume: bool,
+    pub target: RunTarget,
     /// Data-loading threads.
     pub workers: usize,
 }
 
+/// A finished training run.
+pub struct Trained {
+    pub run_dir: PathBuf,
+    pub summary: RunSummary,
+    /// Held until the caller is done writing into the run (figures, report).
+    pub lock: RunLock,
+}
+
 /// Trains, saves every output into the run directory, and returns the summary.
-pub fn train(req: TrainRequest) -> Result<RunSummary> {
+///
+/// Everything that can be checked is checked before the run directory is touched: the data
+/// against the model (both splits), the memory the batch needs, and on resume the saved
+/// checkpoint (all three files readable, the weights fitting the config). A non-finite loss stops
+/// the run at that batch with the last good epoch kept on disk.
+pub fn train(req: TrainRequest) -> Result<Trained> {
     let started = Instant::now();
     let TrainRequest {
         config,
+        config_origin,
         backend,
         data_dir,
-        run_dir,
-        resume,
+        target,
         workers,
     } = req;
     let train_set = load_split(&data_dir, Split::Train, config.train.train_limit)?;
     let test_set = load_split(&data_dir, Split::Test, config.train.test_limit)?;
-    check_data_matches_model(
-        &config,
-        train_set.image_len(),
-        train_set.images().num_classes(),
+    train_set.check_fits(&config.model, &config_origin)?;
+    test_set.check_fits(&config.model, &config_origin)?;
+    check_memory(
+        &config.model,
+        config.train.batch_size,
+        Phase::Training,
+        "train.batch_size",
     )?;
+    let device = backend.device.clone();
 
-    std::fs::create_dir_all(&run_dir)
-        .with_context(|| format!("cannot create run directory {}", run_dir.display()))?;
-    let start_epoch = if resume {
-        let Some(epoch) = run_dir::last_checkpoint(&run_dir) else {
-            bail!(
-                "{}: no complete checkpoint to resume from (the run stopped before its first \
-                 epoch ended); start it again without --resume",
-                run_dir.display()
-            );
-        };
-        if epoch >= config.train.epochs {
-            bail!(
-                "{}: already trained {epoch} of {} epochs; pass --epochs N (N > {epoch}) to \
-                 train further",
-                run_dir.display(),
-                config.train.epochs
-            );
+    let (run_dir, lock, start_epoch) = match &target {
+        RunTarget::Resume(dir) => {
+            let lock = RunLock::acquire(dir)?;
+            let epoch = check_resumable(dir, &config, &device)?;
+            checkpoint::clean(&dir.join(CHECKPOINT_DIR))?;
+            let partial_model = dir.join(MODEL_FILE).with_extension("bpk.partial");
+            if partial_model.exists() {
+                std::fs::remove_file(&partial_model)
+                    .with_context(|| format!("cannot remove {}", partial_model.display()))?;
+            }
+            truncate_metrics(dir, epoch)?;
+            tfevents_truncate(dir, epoch, &config, train_set.len(), test_set.len())?;
+            eprintln!("resuming {} after epoch {epoch}", dir.display());
+            (dir.clone(), lock, Some(epoch))
         }
-        truncate_metrics(&run_dir, epoch)?;
-        tfevents_truncate(&run_dir, epoch, &config, train_set.len(), test_set.len())?;
-        eprintln!("resuming {} after epoch {epoch}", run_dir.display());
-        Some(epoch)
-    } else {
-        None
+        RunTarget::Out(dir) => {
+            run_dir::check_new_run_dir(dir)?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create run directory {}", dir.display()))?;
+            (dir.clone(), RunLock::acquire(dir)?, None)
+        }
+        RunTarget::Default { config_stem } => {
+            let dir = run_dir::create_default_run_dir(Path::new("runs"), config_stem)?;
+            let lock = RunLock::acquire(&dir)?;
+            (dir, lock, None)
+        }
     };
     write_atomic(&run_dir.join(CONFIG_FILE), config.to_toml().as_bytes())?;
 
-    let device = backend.device.clone();
     device.seed(config.train.seed);
     let model = Classifier {
         snn: config.model.init(&device.clone().autodiff()),
@@ -116,18 +147,25 @@ pub fn train(req: TrainRequest) -> Result<RunSummary> {
     ]);
     let run_logger = RunLogger::new(&run_dir, &columns, batches, clock.clone())?;
 
-    let checkpoint_dir = run_dir.join(CHECKPOINT_DIR);
+    let checkpoints = CheckpointSet::new(&run_dir.join(CHECKPOINT_DIR))?;
     let interrupter = Interrupter::new();
     install_ctrl_c(interrupter.clone());
+    let frozen = checkpoints.clone();
+    let guard = NonFiniteLossGuard::new(
+        interrupter.clone(),
+        start_epoch.unwrap_or(0) + 1,
+        move || frozen.freeze(),
+    );
     let mut training = SupervisedTraining::new(&run_dir, loader_train, loader_valid)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new())
+        .metric_train(guard.clone())
         .with_metric_logger(FileMetricLogger::new(&run_dir))
         .with_metric_logger(run_logger)
         .with_custom_checkpointers(
-            AtomicFileCheckpointer::new(&checkpoint_dir, "model"),
-            AtomicFileCheckpointer::new(&checkpoint_dir, "optim"),
-            AtomicFileCheckpointer::new(&checkpoint_dir, "scheduler"),
+            checkpoints.checkpointer("model"),
+            checkpoints.checkpointer("optim"),
+            checkpoints.checkpointer("scheduler"),
         )
         .with_checkpointing_strategy(
             ComposedCheckpointingStrategy::builder()
@@ -169,6 +207,29 @@ pub fn train(req: TrainRequest) -> Result<RunSummary> {
         AdamConfig::new().init(),
         config.train.lr,
     ));
+    if let Some(bad) = guard.found() {
+        let resumable = match run_dir::last_checkpoint(&run_dir) {
+            Some(e) => format!(
+                "{} keeps the checkpoint of epoch {e}: resume from it with a lower learning \
+                 rate, e.g. `snn-train --resume {} --lr {:e}`",
+                run_dir.display(),
+                run_dir.display(),
+                config.train.lr / 10.0
+            ),
+            None => format!(
+                "no epoch had finished, so there is no checkpoint: start again with a lower \
+                 learning rate, e.g. --lr {:e}",
+                config.train.lr / 10.0
+            ),
+        };
+        bail!(
+            "training stopped: the loss became {} at epoch {}, batch {} (lr = {:e}); {resumable}",
+            bad.loss,
+            bad.epoch,
+            bad.batch,
+            config.train.lr
+        );
+    }
     if let Some(error) = result.error {
         bail!("training failed: {error}");
     }
@@ -195,7 +256,41 @@ pub fn train(req: TrainRequest) -> Result<RunSummary> {
         started.elapsed().as_secs_f64(),
     )?;
     summary.save(&run_dir)?;
-    Ok(summary)
+    Ok(Trained {
+        run_dir,
+        summary,
+        lock,
+    })
+}
+
+/// The epoch `--resume` continues after: the newest complete checkpoint set of `run_dir`, with
+/// all three files readable and the weights fitting `config`. Reads only.
+fn check_resumable(
+    run_dir: &Path,
+    config: &RunConfig,
+    device: &burn::tensor::Device,
+) -> Result<usize> {
+    let Some(epoch) = run_dir::last_checkpoint(run_dir) else {
+        bail!(
+            "{}: no complete checkpoint to resume from (the run stopped before its first \
+             epoch ended); start it again without --resume",
+            run_dir.display()
+        );
+    };
+    if epoch >= config.train.epochs {
+        bail!(
+            "{}: already trained {epoch} of {} epochs; pass --epochs N (N > {epoch}) to \
+             train further",
+            run_dir.display(),
+            config.train.epochs
+        );
+    }
+    let config_file = run_dir.join(CONFIG_FILE);
+    let autodiff = device.clone().autodiff();
+    checkpoint::verify(&run_dir.join(CHECKPOINT_DIR), epoch, &|model_file| {
+        load_weights(config, &config_file, model_file, &autodiff).map(|_| ())
+    })?;
+    Ok(epoch)
 }
 
 /// Saves a module's weights as burnpack through a temporary file.
@@ -238,23 +333,6 @@ fn summarize(run_dir: &Path, config: &RunConfig, backend: &str, wall: f64) -> Re
         backend: backend.to_string(),
         seed: config.train.seed,
     })
-}
-
-fn check_data_matches_model(config: &RunConfig, pixels: usize, classes: usize) -> Result<()> {
-    if pixels != config.model.inputs {
-        bail!(
-            "the images have {pixels} pixels but model.inputs = {}; set model.inputs = {pixels}",
-            config.model.inputs
-        );
-    }
-    if classes > config.model.classes {
-        bail!(
-            "the labels go up to {} but model.classes = {}; set model.classes = {classes}",
-            classes - 1,
-            config.model.classes
-        );
-    }
-    Ok(())
 }
 
 /// Ctrl-C asks Burn to stop after the current batch (a second Ctrl-C exits at once).

@@ -2,6 +2,7 @@
 //! `snn-train` binary, and the analysis helpers in process.
 
 mod analysis;
+mod bad_input;
 mod common;
 mod config_errors;
 mod learning;

@@ -164,26 +164,45 @@ fn resume_after_sigkill_continues_from_the_saved_weights() {
     );
 }
 
-/// A run killed between Burn's three checkpoint saves (model, optimizer, scheduler) leaves an
-/// epoch that cannot be loaded: `--resume` must take the newest epoch with all three files.
+/// Checkpoint sets: what a run killed while saving or deleting leaves (hidden scratch
+/// directories) is never taken for a checkpoint and is cleaned up; runs of the flat layout
+/// (`model-<N>.bpk`, …) resume from their newest epoch with all three files.
 #[test]
-fn resume_takes_the_newest_complete_checkpoint() {
+fn resume_takes_the_newest_committed_checkpoint_set() {
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = dir.path().join("checkpoint");
     std::fs::create_dir_all(&checkpoint).unwrap();
     assert_eq!(last_checkpoint(dir.path()), None);
-    for file in [
+    let write = |files: &[&str]| {
+        for file in files {
+            let path = checkpoint.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+    };
+    write(&[
         "model-1.bpk",
         "optim-1.bpk",
         "scheduler-1.bpk",
         "model-2.bpk",
         "optim-2.bpk",
-        ".scheduler-2.bpk.partial",
-        "model-3.bpk",
-    ] {
-        std::fs::write(checkpoint.join(file), b"").unwrap();
-    }
-    assert_eq!(last_checkpoint(dir.path()), Some(1));
-    std::fs::write(checkpoint.join("scheduler-2.bpk"), b"").unwrap();
-    assert_eq!(last_checkpoint(dir.path()), Some(2));
+    ]);
+    assert_eq!(last_checkpoint(dir.path()), Some(1), "flat layout");
+    write(&[
+        "epoch-3/model.bpk",
+        "epoch-3/optim.bpk",
+        "epoch-3/scheduler.bpk",
+    ]);
+    write(&[
+        ".epoch-4.partial/model.bpk",
+        ".epoch-4.partial/optim.bpk.tmp",
+    ]);
+    write(&[".epoch-2.deleting/optim.bpk"]);
+    assert_eq!(last_checkpoint(dir.path()), Some(3));
+    snn_train::checkpoint::clean(&checkpoint).unwrap();
+    assert!(!checkpoint.join(".epoch-4.partial").exists());
+    assert!(!checkpoint.join(".epoch-2.deleting").exists());
+    assert!(checkpoint.join("epoch-3/scheduler.bpk").is_file());
+    assert!(checkpoint.join("model-1.bpk").is_file());
+    assert_eq!(last_checkpoint(dir.path()), Some(3));
 }

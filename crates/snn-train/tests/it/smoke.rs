@@ -13,8 +13,9 @@ fn assert_outputs(run: &Path, backend: &str, layers: &[&str]) {
         "metrics.csv",
         "summary.json",
         "model.bpk",
-        "checkpoint/model-1.bpk",
-        "checkpoint/optim-1.bpk",
+        "checkpoint/epoch-1/model.bpk",
+        "checkpoint/epoch-1/optim.bpk",
+        "checkpoint/epoch-1/scheduler.bpk",
     ] {
         assert!(run.join(file).is_file(), "{backend}: {file} missing");
     }
