@@ -5,9 +5,9 @@
 //! allocation much larger than the file it reads, and on success returns
 //! `count × rows × cols` pixels.
 //!
-//! Each property runs proptest's default 256 cases (about a second in release); set
-//! `PROPTEST_CASES=100000` for a longer search (proptest reads it itself), e.g.
-//! `PROPTEST_CASES=100000 cargo test --release -p mnist-idx props`.
+//! Each property runs 2,048 cases (thousands in CI, a few seconds in release); set
+//! `PROPTEST_CASES=100000` for a longer search, e.g.
+//! `PROPTEST_CASES=100000 cargo test --release --workspace -- props::`.
 
 use std::io::Write;
 use std::path::Path;
@@ -259,7 +259,18 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     path
 }
 
+/// 2,048 cases per property (a few seconds in release), or `PROPTEST_CASES` when set.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2048);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
+    #![proptest_config(config())]
+
     /// Every entry point, raw and gzip, as images and as labels, agrees with the model.
     #[test]
     fn any_file_gives_the_modelled_outcome_never_a_panic(bytes in idx_file()) {
