@@ -24,19 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ConfigError;
 use crate::ops::SnnOps;
+pub use crate::ops::scan_params::{LifScanParams, Reset};
 use crate::spike::spike;
 use crate::surrogate::Surrogate;
-
-/// How the membrane is reset after a spike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reset {
-    /// `u ← u − θ` (keeps the excess above threshold).
-    #[default]
-    Subtract,
-    /// `u ← 0`.
-    Zero,
-}
 
 /// Whether and how `β` is learned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -60,15 +50,6 @@ pub enum LifImpl {
     Fused,
     /// A loop of single steps made of tensor ops (the reference).
     Reference,
-}
-
-/// Host-side parameters of a LIF scan (everything but the tensors).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LifScanParams {
-    pub threshold: f32,
-    pub reset: Reset,
-    pub detach_reset: bool,
-    pub surrogate: Surrogate,
 }
 
 /// Configuration of a LIF layer (TOML section `[lif]`).

@@ -365,18 +365,22 @@ impl Snn {
                 layer_spikes.push(spikes.clone().detach().sum());
                 spikes.sum_dim(0).squeeze_dim::<2>(0)
             }
-            None => {
-                let beta = self.readout_beta();
-                let [steps, batch, size] = layer.dims();
-                let weights = readout_weights(steps, beta, &layer.device()).reshape([steps, 1, 1]);
-                let pooled = (layer * weights).sum_dim(0).reshape([batch, size]);
-                self.output.forward(pooled)
-            }
+            None => self.membrane_readout(layer),
         };
         SnnOutput {
             logits,
             layer_spikes,
         }
+    }
+
+    /// The membrane readout in closed form: `W·(Σ_t w_t·s[t]) + b` of the last hidden layer's
+    /// spikes `[T, B, N]` (see the module docs).
+    fn membrane_readout(&self, last_hidden: Tensor<3>) -> Tensor<2> {
+        let beta = self.readout_beta();
+        let [steps, batch, size] = last_hidden.dims();
+        let weights = readout_weights(steps, beta, &last_hidden.device()).reshape([steps, 1, 1]);
+        let pooled = (last_hidden * weights).sum_dim(0).reshape([batch, size]);
+        self.output.forward(pooled)
     }
 
     /// The membrane readout computed step by step, `Σ_t v[t] / Σ_t c_t` with
@@ -426,7 +430,7 @@ impl Snn {
                 layers.push(spikes.clone());
                 spikes.sum_dim(0).squeeze_dim::<2>(0)
             }
-            None => self.forward_spikes(layers[0].clone()).logits.detach(),
+            None => self.membrane_readout(layer).detach(),
         };
         SnnTrace { logits, layers }
     }

@@ -13,7 +13,7 @@ use burn::backend::{
 
 use super::SnnOps;
 use super::generic::dense_matmul;
-use crate::lif::LifScanParams;
+use crate::ops::scan_params::LifScanParams;
 use crate::surrogate::Surrogate;
 
 /// Backward of the spike: `dL/dx = dL/ds · σ'(x)`.

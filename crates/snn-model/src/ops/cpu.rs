@@ -15,7 +15,7 @@ use super::generic::{
 use super::host::{
     SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_events,
 };
-use crate::lif::LifScanParams;
+use crate::ops::scan_params::LifScanParams;
 
 /// Direct access to a CPU backend's float tensors.
 pub trait HostMemory: Backend {

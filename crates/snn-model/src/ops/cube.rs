@@ -16,7 +16,7 @@ use burn_cubecl::{
 
 use super::SnnOps;
 use super::generic::{dense_matmul, dense_weight_grad};
-use crate::lif::{LifScanParams, Reset};
+use super::scan_params::{LifScanParams, Reset};
 use crate::surrogate::Surrogate;
 
 /// Surrogate derivative `σ'(x)` (same formulas as [`Surrogate::derivative`]);

@@ -9,7 +9,7 @@ use burn::tensor::Shape;
 use super::host::{
     SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_spikes,
 };
-use crate::lif::LifScanParams;
+use crate::ops::scan_params::LifScanParams;
 
 /// Runs [`lif_forward`] on backend tensors (read back to host memory, then uploaded).
 pub fn lif_scan_forward_on<B: Backend>(

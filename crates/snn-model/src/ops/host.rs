@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::lif::{LifScanParams, Reset};
+use super::scan_params::{LifScanParams, Reset};
 use crate::surrogate::Surrogate;
 
 use super::simd::simd_kernel;

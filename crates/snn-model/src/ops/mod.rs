@@ -15,12 +15,13 @@ pub mod cpu;
 pub mod cube;
 pub mod generic;
 pub mod host;
+pub mod scan_params;
 mod simd;
 
 use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
 
-use crate::lif::LifScanParams;
 use crate::surrogate::Surrogate;
+use scan_params::LifScanParams;
 
 /// The largest number of spike slots `T·B·N` one Poisson encoding may draw: the counter of the
 /// draws ([`host::uniform`] on CPU, the same hash in [`cube`]) is a `u32`, so a larger tensor

@@ -4,6 +4,7 @@
 mod common;
 mod encoder;
 mod lif;
+mod network;
 mod overfit;
 mod projection;
 mod spike_op;

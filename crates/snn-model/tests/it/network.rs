@@ -1,0 +1,41 @@
+//! The network's trace (used by figures and the report) equals its forward pass: same logits,
+//! same spike counts per layer, for both readouts, on every backend.
+
+use crate::common::{devices, max_rel_err, to_vec};
+use burn::tensor::{Distribution, Tensor};
+use snn_model::{ReadoutConfig, SnnConfig};
+
+#[test]
+fn trace_gives_the_forward_logits_and_spikes() {
+    for readout in [
+        ReadoutConfig::Membrane { beta: None },
+        ReadoutConfig::SpikeCount {
+            surrogate: Default::default(),
+        },
+    ] {
+        for (name, device) in devices() {
+            let config = SnnConfig {
+                inputs: 20,
+                hidden: vec![16, 12],
+                classes: 5,
+                steps: 6,
+                readout,
+                ..SnnConfig::default()
+            };
+            let snn = config.init(&device);
+            let input = Tensor::<3>::random([6, 3, 20], Distribution::Bernoulli(0.4), &device);
+            let forward = snn.forward_spikes(input.clone());
+            let trace = snn.trace_spikes(input);
+            let (a, b) = (to_vec(forward.logits), to_vec(trace.logits));
+            assert!(
+                max_rel_err(&a, &b, 1e-6) < 1e-5,
+                "{name} {readout:?}: {a:?} vs {b:?}"
+            );
+            assert_eq!(forward.layer_spikes.len(), trace.layers.len(), "{name}");
+            for (total, layer) in forward.layer_spikes.into_iter().zip(trace.layers) {
+                let (t, l) = (to_vec(total.reshape([1])), to_vec(layer.sum().reshape([1])));
+                assert_eq!(t, l, "{name} {readout:?}: spike counts");
+            }
+        }
+    }
+}
