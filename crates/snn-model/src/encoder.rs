@@ -1,4 +1,5 @@
-//! Spike encoders: intensities in [0, 1] (`[B, N]`) → binary spike trains `[T, B, N]`.
+//! Spike encoders: intensities in [0, 1] (`[B, N]`) → binary spike trains `[T, B, N]` (or, for
+//! `direct`, the intensities repeated as currents).
 //!
 //! Spikes are drawn on the tensor's device for each batch (the device's seeded RNG,
 //! `Device::seed`), never stored for a dataset.
@@ -25,6 +26,9 @@ pub enum EncoderConfig {
         #[serde(default)]
         threshold: f32,
     },
+    /// The intensities themselves are the input current at every step (no spikes): the first
+    /// layers learn the encoding, as usual for conv SNNs.
+    Direct {},
 }
 
 fn default_gain() -> f32 {
@@ -43,7 +47,13 @@ impl EncoderConfig {
         match *self {
             EncoderConfig::Poisson { gain } => poisson(intensity, steps, gain),
             EncoderConfig::Latency { threshold } => latency(intensity, steps, threshold),
+            EncoderConfig::Direct {} => intensity.unsqueeze_dim::<3>(0).repeat_dim(0, steps),
         }
+    }
+
+    /// Whether the encoder emits spikes (`direct` passes currents).
+    pub fn is_spiking(&self) -> bool {
+        !matches!(self, EncoderConfig::Direct {})
     }
 
     /// Checks the parameters; keys are named under `section`.

@@ -4,15 +4,19 @@
 
 pub mod encoder;
 mod error;
+pub mod layer;
+pub mod layer_config;
 pub mod lif;
 pub mod network;
 pub mod ops;
+pub mod readout;
 pub mod spike;
 pub mod surrogate;
 
 pub use encoder::EncoderConfig;
 pub use error::ConfigError;
+pub use layer_config::{FeatureShape, LayerConfig, PlannedLayer};
 pub use lif::{LearnBeta, Lif, LifConfig, LifImpl, LifState, Reset};
-pub use network::{Projection, ReadoutConfig, Snn, SnnConfig, SnnOutput};
+pub use network::{Projection, ReadoutConfig, Snn, SnnConfig, SnnOutput, SpikingLayer};
 pub use spike::spike;
 pub use surrogate::Surrogate;

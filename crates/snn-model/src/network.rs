@@ -1,32 +1,30 @@
-//! The feed-forward spiking classifier.
+//! The spiking classifier: a sequence of layers and a readout.
 //!
-//! `inputs → [Linear → LIF] × hidden.len() → readout`, run for `steps` time steps on spikes from
-//! the encoder. Each `Linear` is applied to all steps at once (`[T·B, in] × [in, out]`), since a
-//! layer's input current does not depend on its own state.
-//!
-//! Readouts (logits for cross-entropy):
-//! - `membrane` (default): a non-spiking leaky integrator `v[t] = β_o·v[t-1] + W·s[t] + b`; the
-//!   logits are its summed membrane normalised by the summed weights, `Σ_t v[t] / Σ_t c_t`
-//!   with `c_t = Σ_{j=0}^{T-1-t} β_o^j`, i.e. `W·(Σ_t w_t·s[t]) + b` with `w_t = c_t / Σ c`.
-//!   It cannot go silent: gradients reach every hidden spike at every step.
-//! - `spike-count`: a LIF output layer; logits are its spike counts over the `T` steps.
+//! `encoder → layers → readout`, run for `steps` time steps. The layers come from
+//! `[[model.layers]]` (see [`crate::layer_config`]) or from the shorthand `hidden = [256, …]`
+//! (a `linear → lif` pair per entry). Stateless layers apply to all steps at once (`[T·B, …]`),
+//! since a layer's input does not depend on its own state; neurons scan over time. With direct
+//! input (the image is the input current at every step) the stateless layers before the first
+//! neuron layer see identical steps, so they run once on `[1, B, …]` and their output is
+//! broadcast over `T`. Readouts: see [`crate::readout`].
 //!
 //! Weights and biases of every `Linear` start from `U(−1/√fan_in, 1/√fan_in)` (Burn's default
-//! Kaiming-uniform with gain 1/√3, the same as PyTorch's `nn.Linear`).
+//! Kaiming-uniform with gain 1/√3, the same as PyTorch's `nn.Linear`); conv layers likewise.
 
-use burn::backend::Dispatch;
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::nn::LinearConfig;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::ConfigError;
 use crate::encoder::EncoderConfig;
-use crate::lif::{Lif, LifConfig, LifImpl};
-use crate::ops::SnnOps;
+use crate::layer::Layer;
+use crate::layer_config::{self, FeatureShape, LayerConfig, PlannedLayer};
+use crate::lif::{LifConfig, LifImpl};
+use crate::readout::{MembraneReadout, Readout, SpikeCountReadout};
 use crate::surrogate::Surrogate;
 
-/// How logits are read from the last hidden layer (TOML section `[model.readout]`).
+/// How logits are read from the last layer (TOML section `[model.readout]`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum ReadoutConfig {
@@ -48,6 +46,16 @@ pub enum ReadoutConfig {
 
 fn default_output_surrogate() -> Surrogate {
     Surrogate::Atan { alpha: 2.0 }
+}
+
+impl ReadoutConfig {
+    /// The `kind` as written in TOML.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReadoutConfig::Membrane { .. } => "membrane",
+            ReadoutConfig::SpikeCount { .. } => "spike-count",
+        }
+    }
 }
 
 impl Default for ReadoutConfig {
@@ -90,12 +98,20 @@ impl Projection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnnConfig {
-    /// Input neurons (784 for 28×28 images).
+    /// Input features per example (784 for 28×28 images).
     #[serde(default = "default_inputs")]
     pub inputs: usize,
-    /// Sizes of the hidden LIF layers, in order.
-    #[serde(default = "default_hidden")]
-    pub hidden: Vec<usize>,
+    /// The inputs as an image `[channels, height, width]` (needed by conv and pooling layers);
+    /// its product must equal `inputs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_shape: Option<[usize; 3]>,
+    /// Shorthand for the layers: one `linear(size) → lif` pair per entry (default `[256]` when
+    /// `layers` is empty too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Vec<usize>>,
+    /// The layers, in order (`[[model.layers]]`); give these or `hidden`, not both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerConfig>,
     /// Output classes.
     #[serde(default = "default_classes")]
     pub classes: usize,
@@ -116,9 +132,6 @@ pub struct SnnConfig {
 fn default_inputs() -> usize {
     784
 }
-fn default_hidden() -> Vec<usize> {
-    vec![256]
-}
 fn default_classes() -> usize {
     10
 }
@@ -126,12 +139,17 @@ fn default_steps() -> usize {
     100
 }
 
+/// Hidden layer sizes when neither `hidden` nor `layers` is given.
+pub const DEFAULT_HIDDEN: [usize; 1] = [256];
+
 impl Default for SnnConfig {
     /// The reference setup: 784 → 256 LIF → 10, T = 100, Poisson input, membrane readout.
     fn default() -> Self {
         Self {
             inputs: default_inputs(),
-            hidden: default_hidden(),
+            input_shape: None,
+            hidden: Some(DEFAULT_HIDDEN.to_vec()),
+            layers: Vec::new(),
             classes: default_classes(),
             steps: default_steps(),
             encoder: EncoderConfig::default(),
@@ -144,7 +162,109 @@ impl Default for SnnConfig {
 
 impl burn::config::Config for SnnConfig {}
 
+/// A spiking layer of a built network, in the order of [`SnnOutput::layer_spikes`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikingLayer {
+    /// `input` (spike-coded input), `hidden<i>` (the i-th neuron layer), `output` (spike-count
+    /// readout).
+    pub name: String,
+    pub neurons: usize,
+    /// Synapses one spike drives in the next weight layer (0 for the output layer).
+    pub fan_out: usize,
+}
+
 impl SnnConfig {
+    /// The layers this config describes: `layers`, or the `hidden` shorthand expanded.
+    pub fn resolved_layers(&self) -> Vec<LayerConfig> {
+        if !self.layers.is_empty() {
+            return self.layers.clone();
+        }
+        let hidden = self.hidden.clone().unwrap_or(DEFAULT_HIDDEN.to_vec());
+        hidden
+            .into_iter()
+            .flat_map(|size| [LayerConfig::Linear { size, bias: true }, LayerConfig::lif()])
+            .collect()
+    }
+
+    /// The input features of one example.
+    pub fn input_features(&self) -> FeatureShape {
+        match self.input_shape {
+            Some([channels, height, width]) => FeatureShape::Map {
+                channels,
+                height,
+                width,
+            },
+            None => FeatureShape::Flat(self.inputs),
+        }
+    }
+
+    /// The checked plan of every layer (shapes, neurons, MACs); errors name the key under
+    /// `section` (e.g. `model.layers[3].kernel`).
+    pub fn plan(&self, section: &str) -> Result<Vec<PlannedLayer>, ConfigError> {
+        let key = |k: &str| format!("{section}.{k}");
+        if let Some(shape) = self.input_shape
+            && shape.iter().product::<usize>() != self.inputs
+        {
+            return Err(ConfigError::new(
+                key("input_shape"),
+                format!("{shape:?}"),
+                format!("its product must equal inputs = {}", self.inputs),
+            ));
+        }
+        if self.hidden.is_some() && !self.layers.is_empty() {
+            return Err(ConfigError::new(
+                key("hidden"),
+                format!("{:?}", self.hidden.as_deref().unwrap_or_default()),
+                "give hidden (shorthand) or [[model.layers]], not both",
+            ));
+        }
+        if let Some(hidden) = &self.hidden {
+            if hidden.is_empty() {
+                return Err(ConfigError::new(
+                    key("hidden"),
+                    "[]",
+                    "needs at least one hidden layer",
+                ));
+            }
+            if let Some(i) = hidden.iter().position(|&h| h == 0) {
+                return Err(ConfigError::new(
+                    format!("{}[{i}]", key("hidden")),
+                    0,
+                    "must be ≥ 1",
+                ));
+            }
+        }
+        let planned = layer_config::plan(
+            section,
+            self.input_features(),
+            &self.resolved_layers(),
+            &self.lif,
+        )?;
+        if let Some(last) = planned.last()
+            && let FeatureShape::Map { .. } = last.output
+        {
+            return Err(ConfigError::new(
+                key("readout"),
+                self.readout.kind(),
+                format!(
+                    "needs flat features but the last layer ({}) gives {}; add a flatten layer",
+                    last.key, last.output
+                ),
+            ));
+        }
+        if !planned
+            .iter()
+            .any(|l| matches!(l.config, LayerConfig::Lif { .. }))
+        {
+            return Err(ConfigError::new(
+                key("layers"),
+                planned.len(),
+                "need at least one lif layer (else nothing spikes)",
+            ));
+        }
+        Ok(planned)
+    }
+
     /// Checks every value; errors name the key under `section` (e.g. `model`).
     pub fn validate(&self, section: &str) -> Result<(), ConfigError> {
         let key = |k: &str| format!("{section}.{k}");
@@ -161,20 +281,6 @@ impl SnnConfig {
         if self.steps == 0 {
             return Err(ConfigError::new(key("steps"), 0, "must be ≥ 1"));
         }
-        if self.hidden.is_empty() {
-            return Err(ConfigError::new(
-                key("hidden"),
-                "[]",
-                "needs at least one hidden layer",
-            ));
-        }
-        if let Some(i) = self.hidden.iter().position(|&h| h == 0) {
-            return Err(ConfigError::new(
-                format!("{}[{i}]", key("hidden")),
-                0,
-                "must be ≥ 1",
-            ));
-        }
         self.encoder.validate(&key("encoder"))?;
         self.lif.validate(&key("lif"))?;
         if let ReadoutConfig::Membrane { beta: Some(beta) } = self.readout
@@ -186,7 +292,19 @@ impl SnnConfig {
                 "must be in [0, 1)",
             ));
         }
+        self.plan(section)?;
         Ok(())
+    }
+
+    /// The number of features of the widest layer output (or the input).
+    pub fn widest_layer(&self) -> usize {
+        let planned = self.plan("model").unwrap_or_default();
+        planned
+            .iter()
+            .map(|l| l.output.len())
+            .chain([self.inputs, self.classes])
+            .max()
+            .unwrap_or(0)
     }
 
     /// Checks that a batch of `batch` examples fits the spike kernels: they index the
@@ -195,13 +313,7 @@ impl SnnConfig {
     /// `key` names the setting in the error (e.g. `train.batch_size`).
     pub fn check_batch(&self, batch: usize, key: &str) -> Result<(), ConfigError> {
         let max = crate::ops::MAX_SPIKE_SLOTS;
-        let widest = self
-            .hidden
-            .iter()
-            .chain([&self.inputs, &self.classes])
-            .copied()
-            .max()
-            .unwrap_or(0);
+        let widest = self.widest_layer();
         let per_example = self.steps.saturating_mul(widest);
         if per_example.saturating_mul(batch) > max {
             let fix = match max / per_example.max(1) {
@@ -219,31 +331,36 @@ impl SnnConfig {
         Ok(())
     }
 
-    /// Builds the network with freshly initialised weights on `device`.
+    /// Builds the network with freshly initialised weights on `device`. Panics on a config that
+    /// [`SnnConfig::validate`] refuses.
     pub fn init(&self, device: &Device) -> Snn {
-        let mut fan_in = self.inputs;
-        let mut hidden = Vec::new();
-        let mut lifs = Vec::new();
-        for &size in &self.hidden {
-            hidden.push(LinearConfig::new(fan_in, size).init(device));
-            lifs.push(self.lif.init(size, device));
-            fan_in = size;
-        }
-        let output_lif = match self.readout {
+        let plan = self.plan("model").expect("a validated config");
+        let layers = plan
+            .iter()
+            .map(|planned| Layer::init(planned, &self.lif, device))
+            .collect();
+        let features = plan.last().map_or(self.inputs, |l| l.output.len());
+        let linear = LinearConfig::new(features, self.classes).init(device);
+        let readout = match self.readout {
             ReadoutConfig::SpikeCount { surrogate } => {
                 let lif = LifConfig {
                     surrogate,
                     ..self.lif.clone()
                 };
-                Some(lif.init(self.classes, device))
+                Readout::SpikeCount(SpikeCountReadout {
+                    linear,
+                    lif: lif.init(self.classes, device),
+                })
             }
-            ReadoutConfig::Membrane { .. } => None,
+            ReadoutConfig::Membrane { .. } => Readout::Membrane(MembraneReadout {
+                linear,
+                beta: self.readout_beta().unwrap_or(0.0),
+            }),
         };
         Snn {
-            hidden,
-            lifs,
-            output: LinearConfig::new(fan_in, self.classes).init(device),
-            output_lif,
+            layers,
+            readout,
+            plan,
             config: self.clone(),
         }
     }
@@ -260,11 +377,10 @@ impl SnnConfig {
 /// The spiking classifier.
 #[derive(Module, Debug)]
 pub struct Snn {
-    pub hidden: Vec<Linear>,
-    pub lifs: Vec<Lif>,
-    pub output: Linear,
-    /// The output LIF layer of the spike-count readout.
-    pub output_lif: Option<Lif>,
+    pub layers: Vec<Layer>,
+    pub readout: Readout,
+    #[module(skip)]
+    plan: Vec<PlannedLayer>,
     #[module(skip)]
     config: SnnConfig,
 }
@@ -274,13 +390,13 @@ pub struct Snn {
 pub struct SnnOutput {
     /// `[B, classes]`.
     pub logits: Tensor<2>,
-    /// Total spike count of each spiking layer over the batch and all steps, input layer first
-    /// (then the hidden layers, then the output layer of a spike-count readout); detached.
+    /// Total spike count of each spiking layer over the batch and all steps, in the order of
+    /// [`Snn::spiking_layers`]; detached.
     pub layer_spikes: Vec<Tensor<1>>,
 }
 
-/// Spike trains of one forward pass, for analysis and figures (detached, `[T, B, N]` each,
-/// input layer first).
+/// Spike trains of one forward pass, for analysis and figures (detached, `[T, B, N]` each, in
+/// the order of [`Snn::spiking_layers`]).
 #[derive(Debug, Clone)]
 pub struct SnnTrace {
     pub logits: Tensor<2>,
@@ -292,151 +408,99 @@ impl Snn {
         &self.config
     }
 
-    /// How many synapses each spiking layer's spikes drive (0 for the output layer), in the
-    /// order of [`Snn::spiking_layer_sizes`].
-    pub fn spiking_layer_fan_outs(&self) -> Vec<usize> {
-        let mut fan_outs: Vec<usize> = self.config.hidden.clone();
-        fan_outs.push(self.config.classes);
-        if self.output_lif.is_some() {
-            fan_outs.push(0);
+    /// The planned layers (shapes, MACs) in order.
+    pub fn plan(&self) -> &[PlannedLayer] {
+        &self.plan
+    }
+
+    /// The spiking layers: the spike-coded input (not for direct input), every LIF layer, the
+    /// output layer of a spike-count readout; the one description used by the firing-rate
+    /// metrics, the report and the figures.
+    pub fn spiking_layers(&self) -> Vec<SpikingLayer> {
+        // Fan-out of the spikes entering layer `i`: the next weight layer's, or the readout's.
+        let fan_out_from = |i: usize| {
+            self.plan[i..]
+                .iter()
+                .find(|l| l.fan_out > 0)
+                .map_or(self.config.classes, |l| l.fan_out)
+        };
+        let mut out = Vec::new();
+        if self.config.encoder.is_spiking() {
+            out.push(SpikingLayer {
+                name: "input".into(),
+                neurons: self.config.inputs,
+                fan_out: fan_out_from(0),
+            });
         }
-        fan_outs
-    }
-
-    /// `(fan_in, fan_out)` of every weight layer (the network as a non-spiking ANN).
-    pub fn dense_layers(&self) -> Vec<(usize, usize)> {
-        let mut sizes = vec![self.config.inputs];
-        sizes.extend(&self.config.hidden);
-        sizes.push(self.config.classes);
-        sizes.windows(2).map(|w| (w[0], w[1])).collect()
-    }
-
-    /// Sizes of the spiking layers in the order of [`SnnOutput::layer_spikes`].
-    pub fn spiking_layer_sizes(&self) -> Vec<usize> {
-        let mut sizes = vec![self.config.inputs];
-        sizes.extend(&self.config.hidden);
-        if self.output_lif.is_some() {
-            sizes.push(self.config.classes);
+        let mut hidden = 0;
+        for (i, planned) in self.plan.iter().enumerate() {
+            if let LayerConfig::Lif { .. } = planned.config {
+                out.push(SpikingLayer {
+                    name: format!("hidden{hidden}"),
+                    neurons: planned.output.len(),
+                    fan_out: fan_out_from(i + 1),
+                });
+                hidden += 1;
+            }
         }
-        sizes
+        if self.readout.lif().is_some() {
+            out.push(SpikingLayer {
+                name: "output".into(),
+                neurons: self.config.classes,
+                fan_out: 0,
+            });
+        }
+        out
     }
 
-    /// Names of the spiking layers: `input`, `hidden0`, …, and `output` for spike-count readout.
+    /// Names of the spiking layers (see [`Snn::spiking_layers`]).
     pub fn spiking_layer_names(&self) -> Vec<String> {
-        let mut names = vec!["input".to_string()];
-        names.extend((0..self.config.hidden.len()).map(|i| format!("hidden{i}")));
-        if self.output_lif.is_some() {
-            names.push("output".to_string());
+        self.spiking_layers().into_iter().map(|l| l.name).collect()
+    }
+
+    /// Multiply-accumulates of the network evaluated once as an ANN (weight layers and readout).
+    pub fn ann_macs(&self) -> f64 {
+        let features = self
+            .plan
+            .last()
+            .map_or(self.config.inputs, |l| l.output.len());
+        self.plan.iter().map(|l| l.macs as f64).sum::<f64>()
+            + (features * self.config.classes) as f64
+    }
+
+    /// Multiply-accumulates the spiking network still does densely per example: the weight
+    /// layers before the first neuron layer under direct input (computed once, see the module
+    /// docs); 0 for spike-coded input.
+    pub fn dense_input_macs(&self) -> f64 {
+        if self.config.encoder.is_spiking() {
+            return 0.0;
         }
-        names
+        self.plan
+            .iter()
+            .take_while(|l| !matches!(l.config, LayerConfig::Lif { .. }))
+            .map(|l| l.macs as f64)
+            .sum()
     }
 
     /// Switches every LIF layer to the given implementation.
     pub fn with_lif_implementation(mut self, implementation: LifImpl) -> Self {
-        self.lifs = self
-            .lifs
+        self.layers = self
+            .layers
             .into_iter()
-            .map(|l| l.with_implementation(implementation))
+            .map(|layer| match layer {
+                Layer::Lif(lif) => Layer::Lif(lif.with_implementation(implementation)),
+                other => other,
+            })
             .collect();
-        self.output_lif = self
-            .output_lif
-            .map(|l| l.with_implementation(implementation));
+        self.readout = match self.readout {
+            Readout::SpikeCount(r) => Readout::SpikeCount(SpikeCountReadout {
+                lif: r.lif.with_implementation(implementation),
+                linear: r.linear,
+            }),
+            membrane => membrane,
+        };
         self.config.lif.implementation = implementation;
         self
-    }
-
-    /// Encodes `intensity` `[B, inputs]` (values in [0, 1]) and runs the network.
-    pub fn forward(&self, intensity: Tensor<2>) -> SnnOutput {
-        let spikes = self.config.encoder.encode(intensity, self.config.steps);
-        self.forward_spikes(spikes)
-    }
-
-    /// Runs the network on input spikes `[T, B, inputs]`.
-    pub fn forward_spikes(&self, input: Tensor<3>) -> SnnOutput {
-        let mut layer_spikes = vec![input.clone().detach().sum()];
-        let mut layer = input;
-        for (linear, lif) in self.hidden.iter().zip(&self.lifs) {
-            layer = lif.forward(self.project(linear, layer));
-            layer_spikes.push(layer.clone().detach().sum());
-        }
-        let logits = match &self.output_lif {
-            Some(lif) => {
-                let spikes = lif.forward(self.project(&self.output, layer));
-                layer_spikes.push(spikes.clone().detach().sum());
-                spikes.sum_dim(0).squeeze_dim::<2>(0)
-            }
-            None => self.membrane_readout(layer),
-        };
-        SnnOutput {
-            logits,
-            layer_spikes,
-        }
-    }
-
-    /// The membrane readout in closed form: `W·(Σ_t w_t·s[t]) + b` of the last hidden layer's
-    /// spikes `[T, B, N]` (see the module docs).
-    fn membrane_readout(&self, last_hidden: Tensor<3>) -> Tensor<2> {
-        let beta = self.readout_beta();
-        let [steps, batch, size] = last_hidden.dims();
-        let weights = readout_weights(steps, beta, &last_hidden.device()).reshape([steps, 1, 1]);
-        let pooled = (last_hidden * weights).sum_dim(0).reshape([batch, size]);
-        self.output.forward(pooled)
-    }
-
-    /// The membrane readout computed step by step, `Σ_t v[t] / Σ_t c_t` with
-    /// `v[t] = β_o·v[t-1] + W·s[t] + b` (reference for tests of the closed form).
-    pub fn membrane_readout_reference(&self, last_hidden: Tensor<3>) -> Tensor<2> {
-        let beta = self.readout_beta();
-        let [steps, batch, size] = last_hidden.dims();
-        let device = last_hidden.device();
-        let mut v = Tensor::<2>::zeros([batch, self.config.classes], &device);
-        let mut sum = v.clone();
-        let mut norm = 0.0f64;
-        let mut c = 0.0f64;
-        for t in 0..steps {
-            let s_t = last_hidden
-                .clone()
-                .slice(burn::tensor::s![t])
-                .reshape([batch, size]);
-            v = v * beta + self.output.forward(s_t);
-            sum = sum + v.clone();
-            c = c * beta as f64 + 1.0;
-            norm += c;
-        }
-        sum / norm as f32
-    }
-
-    /// Runs the network and returns every layer's spike train (no gradients).
-    pub fn trace(&self, intensity: Tensor<2>) -> SnnTrace {
-        let input = self
-            .config
-            .encoder
-            .encode(intensity.detach(), self.config.steps);
-        self.trace_spikes(input)
-    }
-
-    /// [`Snn::trace`] from given input spikes `[T, B, inputs]`.
-    pub fn trace_spikes(&self, input: Tensor<3>) -> SnnTrace {
-        let input = input.detach();
-        let mut layers = vec![input.clone()];
-        let mut layer = input;
-        for (linear, lif) in self.hidden.iter().zip(&self.lifs) {
-            layer = lif.trace(self.project(linear, layer)).0;
-            layers.push(layer.clone());
-        }
-        let logits = match &self.output_lif {
-            Some(lif) => {
-                let spikes = lif.trace(self.project(&self.output, layer)).0;
-                layers.push(spikes.clone());
-                spikes.sum_dim(0).squeeze_dim::<2>(0)
-            }
-            None => self.membrane_readout(layer).detach(),
-        };
-        SnnTrace { logits, layers }
-    }
-
-    fn readout_beta(&self) -> f32 {
-        self.config.readout_beta().unwrap_or(0.0)
     }
 
     /// Switches how spike trains are projected (dense, sparse, auto).
@@ -445,43 +509,99 @@ impl Snn {
         self
     }
 
-    /// Applies `linear` to the spikes of every step at once: `[T, B, in]` → `[T, B, out]`.
-    fn project(&self, linear: &Linear, input: Tensor<3>) -> Tensor<3> {
-        let [steps, batch, features] = input.dims();
-        match self.config.projection.max_density() {
-            None => {
-                let out = linear.forward(input.reshape([steps * batch, features]));
-                let [_, size] = out.dims();
-                out.reshape([steps, batch, size])
-            }
-            Some(max_density) => {
-                let product = Tensor::<3>::from_dispatch(<Dispatch as SnnOps>::spike_linear(
-                    input.into_dispatch(),
-                    linear.weight.val().into_dispatch(),
-                    max_density,
-                ));
-                match &linear.bias {
-                    Some(bias) => {
-                        let [out] = bias.dims();
-                        product + bias.val().reshape([1, 1, out])
-                    }
-                    None => product,
-                }
-            }
+    /// Encodes `intensity` `[B, inputs]` (values in [0, 1]) and runs the network.
+    pub fn forward(&self, intensity: Tensor<2>) -> SnnOutput {
+        let (logits, totals) = self.run_intensity(intensity, false);
+        SnnOutput {
+            logits,
+            layer_spikes: totals.into_iter().map(|t| t.reshape([1])).collect(),
         }
     }
-}
 
-/// Readout weights `w_t = c_t / Σ_s c_s`, `c_t = Σ_{j=0}^{T-1-t} β^j` (shape `[T]`).
-pub fn readout_weights(steps: usize, beta: f32, device: &Device) -> Tensor<1> {
-    let beta = beta as f64;
-    let mut c = vec![0.0f64; steps];
-    let mut acc = 0.0f64;
-    for t in (0..steps).rev() {
-        acc = acc * beta + 1.0;
-        c[t] = acc;
+    /// Runs the network on input spikes (or currents) `[T, B, inputs]`.
+    pub fn forward_spikes(&self, input: Tensor<3>) -> SnnOutput {
+        let spiking = self.config.encoder.is_spiking();
+        let (logits, totals) = self.run(input, 1, spiking, false);
+        SnnOutput {
+            logits,
+            layer_spikes: totals.into_iter().map(|t| t.reshape([1])).collect(),
+        }
     }
-    let total: f64 = c.iter().sum();
-    let w: Vec<f32> = c.iter().map(|&x| (x / total) as f32).collect();
-    Tensor::from_data(TensorData::new(w, [steps]), device)
+
+    /// Runs the network and returns every spiking layer's spike train (no gradients).
+    pub fn trace(&self, intensity: Tensor<2>) -> SnnTrace {
+        let (logits, layers) = self.run_intensity(intensity.detach(), true);
+        SnnTrace {
+            logits: logits.detach(),
+            layers,
+        }
+    }
+
+    /// [`Snn::trace`] from given input spikes (or currents) `[T, B, inputs]`.
+    pub fn trace_spikes(&self, input: Tensor<3>) -> SnnTrace {
+        let spiking = self.config.encoder.is_spiking();
+        let (logits, layers) = self.run(input.detach(), 1, spiking, true);
+        SnnTrace {
+            logits: logits.detach(),
+            layers,
+        }
+    }
+
+    /// Encodes and runs; direct input enters as one step `[1, B, inputs]` that the network
+    /// broadcasts to `T` steps before its first neuron layer.
+    fn run_intensity(&self, intensity: Tensor<2>, trains: bool) -> (Tensor<2>, Vec<Tensor<3>>) {
+        let steps = self.config.steps;
+        if self.config.encoder.is_spiking() {
+            let spikes = self.config.encoder.encode(intensity, steps);
+            self.run(spikes, 1, true, trains)
+        } else {
+            self.run(intensity.unsqueeze_dim::<3>(0), steps, false, trains)
+        }
+    }
+
+    /// Runs the layers and the readout on `x` `[T', B, inputs]`. `repeat > 1`: `x` is one step
+    /// of direct input, repeated to `repeat` steps before the first stateful layer (or the
+    /// readout). `spiking`: `x` holds spikes. Returns the logits and, per spiking layer, the
+    /// detached spike train (`trains`) or its total (else).
+    fn run(
+        &self,
+        x: Tensor<3>,
+        mut repeat: usize,
+        mut spiking: bool,
+        trains: bool,
+    ) -> (Tensor<2>, Vec<Tensor<3>>) {
+        let keep = |t: &Tensor<3>| {
+            let t = t.clone().detach();
+            if trains {
+                t
+            } else {
+                t.sum().reshape([1, 1, 1])
+            }
+        };
+        let mut out = Vec::new();
+        if spiking {
+            out.push(keep(&x));
+        }
+        let max_density = self.config.projection.max_density();
+        let mut x = x;
+        for (layer, planned) in self.layers.iter().zip(&self.plan) {
+            if repeat > 1 && layer.is_stateful() {
+                x = x.repeat_dim(0, repeat);
+                repeat = 1;
+            }
+            x = layer.forward(x, planned.input, spiking, max_density);
+            spiking = layer.outputs_spikes(spiking);
+            if layer.is_stateful() {
+                out.push(keep(&x));
+            }
+        }
+        if repeat > 1 {
+            x = x.repeat_dim(0, repeat);
+        }
+        let readout = self.readout.forward(x, spiking, max_density);
+        if let Some(spikes) = &readout.spikes {
+            out.push(keep(spikes));
+        }
+        (readout.logits, out)
+    }
 }

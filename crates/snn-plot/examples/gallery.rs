@@ -136,7 +136,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 spikes: hidden.count() as f64,
             },
         ],
-        &[(784, 100), (100, 10)],
+        (784 * 100 + 100 * 10) as f64,
+        0.0,
         1,
         100,
     );

@@ -51,9 +51,12 @@ pub struct EnergyReport {
     pub per_layer: Vec<LayerReport>,
     /// Sum of the layers' SynOps per inference (one inference = all `steps` of one example).
     pub synops_per_inference: f64,
-    /// `Σ fan_in · fan_out` over the dense layers: the ANN evaluated once.
+    /// MACs the spiking network does on non-spike input per inference (a direct-input first
+    /// layer, computed once; 0 for spike-coded input).
+    pub snn_dense_macs_per_inference: f64,
+    /// MACs of the same network as an ANN evaluated once (every weight layer and the readout).
     pub ann_macs_per_inference: f64,
-    /// `synops_per_inference · E_AC_PJ`.
+    /// `synops_per_inference · E_AC_PJ + snn_dense_macs_per_inference · E_MAC_PJ`.
     pub snn_energy_pj: f64,
     /// `ann_macs_per_inference · E_MAC_PJ`.
     pub ann_energy_pj: f64,
@@ -67,11 +70,14 @@ fn ratio(num: f64, den: f64) -> f64 {
 }
 
 /// Computes the report from the layers' spike counts, summed over `examples` examples of
-/// `steps` time steps each, and the `(fan_in, fan_out)` of every dense layer of the network.
-/// Rates and per-inference numbers are 0 when `examples`, `steps` or `neurons` is 0.
+/// `steps` time steps each; `ann_macs` is the MAC count of the same network as an ANN evaluated
+/// once, `dense_macs` the MACs the spiking network itself does per example on non-spike input
+/// (a direct-input first layer; 0 for spike-coded input). Rates and per-inference numbers are 0
+/// when `examples`, `steps` or `neurons` is 0.
 pub fn energy_report(
     layers: &[LayerActivity],
-    dense_layers: &[(usize, usize)],
+    ann_macs: f64,
+    dense_macs: f64,
     examples: usize,
     steps: usize,
 ) -> EnergyReport {
@@ -87,17 +93,15 @@ pub fn energy_report(
         .iter()
         .map(|l| l.synops_per_inference)
         .sum::<f64>();
-    let ann_macs_per_inference = dense_layers
-        .iter()
-        .map(|&(fan_in, fan_out)| fan_in as f64 * fan_out as f64)
-        .sum::<f64>();
-    let snn_energy_pj = synops_per_inference * E_AC_PJ;
+    let ann_macs_per_inference = ann_macs;
+    let snn_energy_pj = synops_per_inference * E_AC_PJ + dense_macs * E_MAC_PJ;
     let ann_energy_pj = ann_macs_per_inference * E_MAC_PJ;
     EnergyReport {
         examples,
         steps,
         per_layer,
         synops_per_inference,
+        snn_dense_macs_per_inference: dense_macs,
         ann_macs_per_inference,
         snn_energy_pj,
         ann_energy_pj,
@@ -130,7 +134,7 @@ mod tests {
                 spikes: 6.0,
             },
         ];
-        energy_report(&layers, &[(4, 3), (3, 2)], 2, 5)
+        energy_report(&layers, 18.0, 0.0, 2, 5)
     }
 
     #[test]
@@ -163,7 +167,8 @@ mod tests {
                 fan_out: 5,
                 spikes: 0.0,
             }],
-            &[],
+            0.0,
+            0.0,
             0,
             0,
         );
@@ -171,6 +176,21 @@ mod tests {
         assert_eq!(r.synops_per_inference, 0.0);
         assert_eq!(r.ann_energy_pj, 0.0);
         assert_eq!(r.energy_ratio, 0.0);
+    }
+
+    /// Direct input: the first layer's MACs are paid at the MAC price on top of the SynOps.
+    #[test]
+    fn dense_input_macs_cost_a_mac_each() {
+        let layers = [LayerActivity {
+            name: "hidden0".into(),
+            neurons: 3,
+            fan_out: 2,
+            spikes: 6.0,
+        }];
+        let r = energy_report(&layers, 18.0, 12.0, 2, 5);
+        assert!(close(r.synops_per_inference, 6.0));
+        assert!(close(r.snn_energy_pj, 6.0 * 0.9 + 12.0 * 4.6));
+        assert!(close(r.snn_dense_macs_per_inference, 12.0));
     }
 
     #[test]

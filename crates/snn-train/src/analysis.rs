@@ -1,11 +1,13 @@
 //! `snn-train plot` and `snn-train report`: figures of a run and what its spikes cost.
 //!
 //! Figures (PNG + SVG) in `RUN_DIR/figures/`: `accuracy`, `loss` (per epoch, from
-//! `metrics.csv`), `spikemap-digit-<d>` (Poisson input spikes of one test digit, input neuron ×
-//! step), `raster-hidden` (hidden-layer spikes for one digit), `firing-rates` (per-neuron rate
-//! histogram per layer), `confusion` (test set). The report gives per-layer mean firing rate and
-//! silent fraction, synaptic operations per inference against the MACs of the same network as an
-//! ANN, and the energy estimate of [`snn_plot::energy`]; the spike maps also go to TensorBoard
+//! `metrics.csv`), `spikemap-digit-<d>` (input spikes of one test digit, input neuron × step;
+//! spike-coded input only), `raster-hidden` and `raster-hidden<i>` (each neuron layer's spikes
+//! for one digit, its first [`RASTER_NEURONS`] neurons), `firing-rates` (per-neuron rate
+//! histogram per spiking layer), `confusion` (test set). The report gives per-layer mean firing
+//! rate and silent fraction, synaptic operations per inference (spikes × the fan-out of the next
+//! weight layer, from [`snn_model::Snn::spiking_layers`]) against the MACs of the same network as
+//! an ANN, and the energy estimate of [`snn_plot::energy`]; the spike maps also go to TensorBoard
 //! as images (`RUN_DIR/figures/events.out.tfevents.*`).
 
 use std::path::Path;
@@ -23,6 +25,8 @@ use crate::run_dir::{read_metrics, write_atomic};
 
 /// Digits whose input spike maps are drawn.
 pub const SPIKE_MAP_DIGITS: [u8; 3] = [0, 4, 7];
+/// Neurons a raster shows at most (a conv layer has tens of thousands).
+pub const RASTER_NEURONS: usize = 1024;
 /// Test images the firing-rate statistics are measured on.
 pub const STATISTICS_IMAGES: usize = 256;
 
@@ -38,31 +42,47 @@ pub fn plot(run: &Run, test: &ImageDataset) -> Result<()> {
     let snn = &run.model.snn;
     let data = test.images();
     let mut events = tfevents::EventWriter::create(&figures)?;
+    let names = snn.spiking_layer_names();
+    let input_layer = names.iter().position(|n| n == "input");
     for digit in SPIKE_MAP_DIGITS {
         let Some(index) = data.labels.iter().position(|&l| l == digit) else {
             continue;
         };
         let trace = snn.trace(intensities(data, &[index], device));
-        let input = grid(&trace.layers[0], 0);
-        let stem = figures.join(format!("spikemap-digit-{digit}"));
-        let title = format!("SpikeMap for Digit {digit} ({} spikes)", input.count());
-        snn_plot::spike_map(&stem, &title, &input, "time step", "input neuron")?;
-        let png = std::fs::read(stem.with_extension("png"))?;
-        let (w, h) = png_size(&png)?;
-        events.add_image_png(&format!("spikemap/digit-{digit}"), 0, w, h, 3, &png)?;
-        if digit == SPIKE_MAP_DIGITS[0] {
-            let hidden = grid(&trace.layers[1], 0);
+        if let Some(i) = input_layer {
+            let input = grid(&trace.layers[i], 0);
+            let stem = figures.join(format!("spikemap-digit-{digit}"));
+            let title = format!("SpikeMap for Digit {digit} ({} spikes)", input.count());
+            snn_plot::spike_map(&stem, &title, &input, "time step", "input neuron")?;
+            let png = std::fs::read(stem.with_extension("png"))?;
+            let (w, h) = png_size(&png)?;
+            events.add_image_png(&format!("spikemap/digit-{digit}"), 0, w, h, 3, &png)?;
+        }
+        if digit != SPIKE_MAP_DIGITS[0] {
+            continue;
+        }
+        // A raster of every neuron layer (its first RASTER_NEURONS neurons).
+        for (name, layer) in names.iter().zip(&trace.layers) {
+            if !name.starts_with("hidden") {
+                continue;
+            }
+            let [_, _, n] = layer.dims();
+            let shown = n.min(RASTER_NEURONS);
+            let spikes = grid(&layer.clone().narrow(2, 0, shown), 0);
+            let which = if shown < n {
+                format!("first {shown} of {n} neurons")
+            } else {
+                format!("{n} neurons")
+            };
             let title = format!(
-                "Hidden-layer spikes, digit {digit} ({} spikes)",
-                hidden.count()
+                "Layer {name} spikes, digit {digit} ({} spikes, {which})",
+                spikes.count()
             );
-            snn_plot::raster(
-                &figures.join("raster-hidden"),
-                &title,
-                &hidden,
-                "time step",
-                "hidden neuron",
-            )?;
+            let stem = match name.as_str() {
+                "hidden0" => "raster-hidden".to_string(),
+                other => format!("raster-{other}"),
+            };
+            snn_plot::raster(&figures.join(stem), &title, &spikes, "time step", "neuron")?;
         }
     }
     events.flush()?;
@@ -142,18 +162,16 @@ pub fn per_neuron_rates(layer: &Tensor<3>) -> Vec<f64> {
         .collect()
 }
 
-/// Spiking activity of every layer that drives synapses, measured on a trace.
+/// Spiking activity of every spiking layer, measured on a trace (in the order of
+/// [`Snn::spiking_layers`]).
 pub fn activity(snn: &Snn, layers: &[Tensor<3>]) -> Vec<LayerActivity> {
-    let names = snn.spiking_layer_names();
-    let sizes = snn.spiking_layer_sizes();
-    let fan_outs = snn.spiking_layer_fan_outs();
-    layers
-        .iter()
-        .enumerate()
-        .map(|(i, layer)| LayerActivity {
-            name: names[i].clone(),
-            neurons: sizes[i],
-            fan_out: fan_outs[i],
+    snn.spiking_layers()
+        .into_iter()
+        .zip(layers)
+        .map(|(info, layer)| LayerActivity {
+            name: info.name,
+            neurons: info.neurons,
+            fan_out: info.fan_out,
             spikes: layer.clone().sum().into_scalar::<f64>(),
         })
         .collect()
@@ -211,7 +229,13 @@ pub fn report(run: &Run, test: &ImageDataset, images: usize) -> Result<Report> {
         }
     }
     let steps = config.model.steps;
-    let energy = snn_plot::energy_report(&totals, &model.snn.dense_layers(), indices.len(), steps);
+    let energy = snn_plot::energy_report(
+        &totals,
+        model.snn.ann_macs(),
+        model.snn.dense_input_macs(),
+        indices.len(),
+        steps,
+    );
     for (i, t) in totals.iter().enumerate() {
         let silent = ever_fired[i].iter().filter(|f| !**f).count();
         layers.push(LayerStats {

@@ -91,7 +91,7 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
 
 /// Waits for queued device work (GPU backends run asynchronously).
 fn sync(model: &Snn) {
-    let w = model.output.weight.val().sum();
+    let w = model.readout.linear().weight.val().sum();
     let _ = w.into_scalar::<f32>();
 }
 

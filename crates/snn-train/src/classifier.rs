@@ -49,7 +49,12 @@ impl Classifier {
             layer_spikes: out.layer_spikes,
             spike_counts: Vec::new(),
             loss_value: f64::NAN,
-            layer_sizes: self.snn.spiking_layer_sizes(),
+            layer_sizes: self
+                .snn
+                .spiking_layers()
+                .iter()
+                .map(|l| l.neurons)
+                .collect(),
             steps_times_batch: self.snn.config().steps * batch_size,
         }
     }

@@ -1,7 +1,7 @@
 //! Run configuration: the TOML file (`configs/*.toml`), command-line overrides, validation.
 //!
 //! ```toml
-//! [model]            # snn_model::SnnConfig: inputs, hidden, classes, steps, encoder, lif, readout
+//! [model]            # snn_model::SnnConfig: inputs, hidden or [[model.layers]], classes, steps, …
 //! hidden = [256]
 //! steps = 100
 //! [train]
@@ -49,6 +49,60 @@ pub struct TrainConfig {
     /// Use only the first N test examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_limit: Option<usize>,
+    /// How the learning rate changes over the run (`[train.lr_schedule]`; constant by default).
+    #[serde(default, skip_serializing_if = "LrSchedule::is_constant")]
+    pub lr_schedule: LrSchedule,
+}
+
+/// Learning-rate schedule (TOML section `[train.lr_schedule]`), stepped once per batch.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LrSchedule {
+    /// `lr` throughout.
+    #[default]
+    Constant,
+    /// Cosine annealing from `lr` to `min_lr` over all batches of the run (Burn's
+    /// `CosineAnnealingLrScheduler`, PyTorch's `CosineAnnealingLR`).
+    Cosine {
+        #[serde(default)]
+        min_lr: f64,
+    },
+    /// `lr` multiplied by `gamma` every `every_epochs` epochs (Burn's `StepLrScheduler`).
+    Step { every_epochs: usize, gamma: f64 },
+}
+
+impl LrSchedule {
+    fn is_constant(&self) -> bool {
+        *self == LrSchedule::Constant
+    }
+
+    /// The Burn scheduler for a run of `epochs` epochs of `batches` batches from `lr`.
+    pub fn build(
+        &self,
+        lr: f64,
+        epochs: usize,
+        batches: usize,
+    ) -> Result<burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler> {
+        use burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+        use burn::optim::lr_scheduler::step::StepLrSchedulerConfig;
+        let scheduler = match *self {
+            LrSchedule::Constant => lr.into(),
+            LrSchedule::Cosine { min_lr } => {
+                CosineAnnealingLrSchedulerConfig::new(lr, (epochs * batches).max(1))
+                    .with_min_lr(min_lr)
+                    .init()
+                    .map_err(|e| anyhow::anyhow!("train.lr_schedule (cosine): {e}"))?
+            }
+            LrSchedule::Step {
+                every_epochs,
+                gamma,
+            } => StepLrSchedulerConfig::new(lr, (every_epochs * batches).max(1))
+                .with_gamma(gamma)
+                .init()
+                .map_err(|e| anyhow::anyhow!("train.lr_schedule (step): {e}"))?,
+        };
+        Ok(scheduler)
+    }
 }
 
 fn default_epochs() -> usize {
@@ -73,6 +127,7 @@ impl Default for TrainConfig {
             seed: default_seed(),
             train_limit: None,
             test_limit: None,
+            lr_schedule: LrSchedule::Constant,
         }
     }
 }
@@ -144,7 +199,13 @@ impl RunConfig {
             self.train.seed = v;
         }
         if let Some(v) = &o.hidden {
-            self.model.hidden = v.clone();
+            if !self.model.layers.is_empty() {
+                bail!(
+                    "--hidden is the shorthand for linear → lif layers, but this config lists \
+                     [[model.layers]]; change the layers in the config file instead"
+                );
+            }
+            self.model.hidden = Some(v.clone());
         }
         if o.train_limit.is_some() {
             self.train.train_limit = o.train_limit;
@@ -175,14 +236,17 @@ impl RunConfig {
             )
         };
         if let Some(h) = &o.hidden
-            && *h != self.model.hidden
+            && self.model.hidden.as_ref() != Some(h)
         {
             let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
             return Err(refuse(
                 "--hidden",
                 list(h),
                 "model.hidden",
-                format!("{:?}", self.model.hidden),
+                match &self.model.hidden {
+                    Some(hidden) => format!("{hidden:?}"),
+                    None => format!("{} [[model.layers]]", self.model.layers.len()),
+                },
                 "its checkpoint holds weights of that shape",
             ));
         }
@@ -245,6 +309,44 @@ impl RunConfig {
         }
         if t.test_limit == Some(0) {
             return Err(ConfigError::new("train.test_limit", 0, "must be ≥ 1"));
+        }
+        match t.lr_schedule {
+            LrSchedule::Constant => {}
+            LrSchedule::Cosine { min_lr } => {
+                if t.lr > 1.0 {
+                    return Err(ConfigError::new(
+                        "train.lr",
+                        t.lr,
+                        "must be ≤ 1 with the cosine schedule",
+                    ));
+                }
+                if !(0.0..=t.lr).contains(&min_lr) {
+                    return Err(ConfigError::new(
+                        "train.lr_schedule.min_lr",
+                        min_lr,
+                        format!("must be in [0, train.lr = {}]", t.lr),
+                    ));
+                }
+            }
+            LrSchedule::Step {
+                every_epochs,
+                gamma,
+            } => {
+                if every_epochs == 0 {
+                    return Err(ConfigError::new(
+                        "train.lr_schedule.every_epochs",
+                        0,
+                        "must be ≥ 1",
+                    ));
+                }
+                if !(gamma > 0.0 && gamma <= 1.0) {
+                    return Err(ConfigError::new(
+                        "train.lr_schedule.gamma",
+                        gamma,
+                        "must be in (0, 1]",
+                    ));
+                }
+            }
         }
         self.model.check_batch(t.batch_size, "train.batch_size")?;
         Ok(())

@@ -1,8 +1,8 @@
 //! Memory a run needs, estimated from its configuration before anything is allocated.
 //!
 //! ```text
-//! activations = 4 B · T · B · (inputs + K · Σ hidden + K · classes)
-//! weights     = 4 B · C · Σ (fan_in + 1) · fan_out
+//! activations = 4 B · T · B · (inputs + K · Σ_layers features_out + K · classes)
+//! weights     = 4 B · C · (Σ_layers params + (features_last + 1) · classes)
 //! ```
 //! with `K` tensors kept per neuron and step (`K = 4` when training: input current, membrane,
 //! spikes and their gradient; `K = 2` for inference) and `C` copies of every weight (`C = 4` when
@@ -40,16 +40,13 @@ impl Phase {
 /// Estimated bytes of one batch of `batch` examples (see the module docs).
 pub fn estimate_bytes(model: &SnnConfig, batch: usize, phase: Phase) -> f64 {
     let k = phase.kept_per_neuron();
-    let neurons = model.inputs as f64
-        + k * model.hidden.iter().map(|&h| h as f64).sum::<f64>()
-        + k * model.classes as f64;
+    let plan = model.plan("model").unwrap_or_default();
+    let features: f64 = plan.iter().map(|l| l.output.len() as f64).sum();
+    let neurons = model.inputs as f64 + k * features + k * model.classes as f64;
     let activations = 4.0 * model.steps as f64 * batch as f64 * neurons;
-    let mut fan_in = model.inputs as f64;
-    let mut weights = 0.0;
-    for &size in model.hidden.iter().chain([&model.classes]) {
-        weights += (fan_in + 1.0) * size as f64;
-        fan_in = size as f64;
-    }
+    let last = plan.last().map_or(model.inputs, |l| l.output.len()) as f64;
+    let weights =
+        plan.iter().map(|l| l.params as f64).sum::<f64>() + (last + 1.0) * model.classes as f64;
     activations + 4.0 * phase.weight_copies() * weights
 }
 
@@ -68,11 +65,12 @@ pub fn check_memory(
     if needed > available {
         bail!(
             "this run needs at least {:.1} GiB of memory ({batch_setting} = {batch}, steps = {}, \
-             hidden = {:?}, {} inputs) but the machine has {:.1} GiB; lower the batch size, the \
-             steps or the layer sizes",
+             {} layers of up to {} features, {} inputs) but the machine has {:.1} GiB; lower the \
+             batch size, the steps or the layer sizes",
             needed / GIB,
             model.steps,
-            model.hidden,
+            model.resolved_layers().len(),
+            model.widest_layer(),
             model.inputs,
             available / GIB
         );

@@ -202,11 +202,12 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         batch,
         config.model.steps,
     );
-    let result = training.launch(Learner::new(
-        model,
-        AdamConfig::new().init(),
+    let scheduler = config.train.lr_schedule.build(
         config.train.lr,
-    ));
+        config.train.epochs,
+        train_set.len().div_ceil(batch),
+    )?;
+    let result = training.launch(Learner::new(model, AdamConfig::new().init(), scheduler));
     if let Some(bad) = guard.found() {
         let resumable = match run_dir::last_checkpoint(&run_dir) {
             Some(e) => format!(

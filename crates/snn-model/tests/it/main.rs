@@ -3,6 +3,7 @@
 
 mod common;
 mod encoder;
+mod layers;
 mod lif;
 mod network;
 mod overfit;

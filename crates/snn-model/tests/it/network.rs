@@ -16,7 +16,7 @@ fn trace_gives_the_forward_logits_and_spikes() {
         for (name, device) in devices() {
             let config = SnnConfig {
                 inputs: 20,
-                hidden: vec![16, 12],
+                hidden: Some(vec![16, 12]),
                 classes: 5,
                 steps: 6,
                 readout,
@@ -37,5 +37,30 @@ fn trace_gives_the_forward_logits_and_spikes() {
                 assert_eq!(t, l, "{name} {readout:?}: spike counts");
             }
         }
+    }
+}
+
+/// The membrane readout's closed form `W·(Σ_t w_t·s[t]) + b` equals the leaky integrator run
+/// step by step.
+#[test]
+fn membrane_readout_closed_form_equals_the_integrator() {
+    for (name, device) in devices() {
+        let config = SnnConfig {
+            inputs: 20,
+            hidden: Some(vec![16]),
+            classes: 5,
+            steps: 6,
+            ..SnnConfig::default()
+        };
+        let snn = config.init(&device);
+        let snn_model::readout::Readout::Membrane(readout) = &snn.readout else {
+            panic!("the default readout is the membrane");
+        };
+        let x = Tensor::<3>::random([6, 3, 16], Distribution::Bernoulli(0.3), &device);
+        let (a, b) = (
+            to_vec(readout.forward(x.clone())),
+            to_vec(readout.reference(x)),
+        );
+        assert!(max_rel_err(&a, &b, 1e-4) < 1e-5, "{name}: {a:?} vs {b:?}");
     }
 }

@@ -111,7 +111,7 @@ fn synops_equal_a_hand_count() {
     let device = Device::flex();
     let config = SnnConfig {
         inputs: 3,
-        hidden: vec![2],
+        hidden: Some(vec![2]),
         classes: 2,
         steps: 4,
         lif: LifConfig {
@@ -126,8 +126,11 @@ fn synops_equal_a_hand_count() {
         TensorData::new(vec![2.0f32, 0.0, 0.0, 2.0, 2.0, 2.0], [3, 2]),
         &device,
     );
-    snn.hidden[0].weight = Param::from_tensor(w);
-    snn.hidden[0].bias = Some(Param::from_tensor(Tensor::zeros([2], &device)));
+    let snn_model::layer::Layer::Linear(linear) = &mut snn.layers[0] else {
+        panic!("hidden = [2] starts with a linear layer");
+    };
+    linear.weight = Param::from_tensor(w);
+    linear.bias = Some(Param::from_tensor(Tensor::zeros([2], &device)));
     let input = vec![
         1.0f32, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0,
     ];
@@ -140,9 +143,129 @@ fn synops_equal_a_hand_count() {
     let layers = activity(&snn, &trace.layers);
     assert_eq!((layers[0].spikes, layers[0].fan_out), (3.0, 2));
     assert_eq!((layers[1].spikes, layers[1].fan_out), (4.0, 2));
-    let report = snn_plot::energy_report(&layers, &snn.dense_layers(), 1, 4);
+    let report = snn_plot::energy_report(&layers, snn.ann_macs(), snn.dense_input_macs(), 1, 4);
     assert_eq!(report.synops_per_inference, 14.0);
     assert_eq!(report.ann_macs_per_inference, 10.0);
     assert!((report.snn_energy_pj - 14.0 * 0.9).abs() < 1e-9);
     assert!((report.ann_energy_pj - 10.0 * 4.6).abs() < 1e-9);
+}
+
+/// A conv run (configs/conv.toml, direct input, a few hundred images) works with every command:
+/// training's figures (a raster per neuron layer, no input spike maps), eval, report and
+/// predict; report.json's per-layer SynOps use the conv fan-out.
+#[test]
+fn a_conv_run_works_with_eval_plot_report_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let flags = [
+        "--config",
+        "configs/conv.toml",
+        "--train-limit",
+        "600",
+        "--test-limit",
+        "200",
+        "--epochs",
+        "1",
+        "--steps",
+        "2",
+    ];
+    ok(crate::common::train_run("flex", &run, &flags));
+    let figures = run.join("figures");
+    for name in [
+        "raster-hidden",
+        "raster-hidden1",
+        "raster-hidden2",
+        "firing-rates",
+        "confusion",
+    ] {
+        assert_png(&figures.join(format!("{name}.png")));
+    }
+    assert!(
+        !figures.join("spikemap-digit-0.png").exists(),
+        "direct input has no input spikes"
+    );
+    let data = crate::common::mnist_dir();
+    let on_run = |command: &str, extra: &[&str]| {
+        let mut args = vec![command, "--backend", "flex", "--run", run.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        crate::common::snn_train(&args)
+    };
+    let eval = ok(on_run(
+        "eval",
+        &["--data", data.to_str().unwrap(), "--test-limit", "100"],
+    ));
+    assert!(String::from_utf8_lossy(&eval.stdout).contains("(100 images)"));
+    ok(on_run(
+        "report",
+        &["--data", data.to_str().unwrap(), "--images", "50"],
+    ));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    let layers = report["energy"]["per_layer"].as_array().unwrap();
+    let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["hidden0", "hidden1", "hidden2"]);
+    // hidden0 (32×28×28 after conv 1) feeds conv 2 (32 channels, 3×3): fan-out 288.
+    let rate = layers[0]["mean_rate"].as_f64().unwrap();
+    let synops = layers[0]["synops_per_inference"].as_f64().unwrap();
+    let expected = rate * (32.0 * 28.0 * 28.0) * 2.0 * 288.0;
+    assert!(
+        (synops - expected).abs() <= 1e-6 * expected.max(1.0),
+        "{synops} vs {expected}"
+    );
+    // Direct input: conv 1 runs densely once per image (28·28·32·9 MACs).
+    let dense = report["energy"]["snn_dense_macs_per_inference"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(dense, (28 * 28 * 32 * 9) as f64);
+    let png = figures.join("confusion.png");
+    ok(on_run(
+        "predict",
+        &["--samples", "2", png.to_str().unwrap()],
+    ));
+}
+
+/// SynOps of a conv network equal a hand count: `conv2d(1, k1) → lif → conv2d(2, k3, p1) → lif
+/// → flatten` on a 2×2 direct input. hidden0's spikes reach 2·3² = 18 synapses each, hidden1's
+/// (flat, 8 neurons) reach the 2 classes. ANN MACs: conv1 4·1 + conv2 8·9 + readout 8·2 = 92.
+#[test]
+fn conv_synops_use_the_kernel_fan_out() {
+    use snn_model::{EncoderConfig, LayerConfig};
+    let device = Device::flex();
+    let conv = |channels, kernel, padding| LayerConfig::Conv2d {
+        channels,
+        kernel,
+        stride: 1,
+        padding,
+        bias: false,
+    };
+    let config = SnnConfig {
+        inputs: 4,
+        input_shape: Some([1, 2, 2]),
+        hidden: None,
+        layers: vec![
+            conv(1, 1, 0),
+            LayerConfig::lif(),
+            conv(2, 3, 1),
+            LayerConfig::lif(),
+            LayerConfig::Flatten {},
+        ],
+        classes: 2,
+        steps: 3,
+        encoder: EncoderConfig::Direct {},
+        ..SnnConfig::default()
+    };
+    let snn = config.init(&device);
+    let fan_outs: Vec<usize> = snn.spiking_layers().iter().map(|l| l.fan_out).collect();
+    assert_eq!(fan_outs, [18, 2]);
+    assert_eq!(snn.ann_macs(), 92.0);
+    assert_eq!(snn.dense_input_macs(), 4.0);
+    let trace = snn.trace(Tensor::<2>::from_data(
+        TensorData::new(vec![1.0f32, 0.5, 0.0, 1.0], [1, 4]),
+        &device,
+    ));
+    let layers = activity(&snn, &trace.layers);
+    let report = snn_plot::energy_report(&layers, snn.ann_macs(), snn.dense_input_macs(), 1, 3);
+    let expected = layers[0].spikes * 18.0 + layers[1].spikes * 2.0;
+    assert_eq!(report.synops_per_inference, expected);
+    assert!((report.snn_energy_pj - (expected * 0.9 + 4.0 * 4.6)).abs() < 1e-9);
 }

@@ -316,7 +316,7 @@ fn limits_are_checked_before_anything_is_allocated_or_written() {
             &out,
             &["--backend", "flex", "--hidden", "200000,200000"],
         ),
-        &["GiB of memory", "hidden = [200000, 200000]"],
+        &["GiB of memory", "4 layers of up to 200000 features"],
     );
     assert_refused(
         dir.path(),

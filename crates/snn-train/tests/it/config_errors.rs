@@ -79,6 +79,99 @@ fn out_of_range_values_name_key_and_value() {
     );
 }
 
+/// A conv stack: `conv2d(8) → lif → max-pool(2) → flatten` on 28×28 images, with `extra` TOML
+/// appended (more layers or sections).
+fn conv_config(extra: &str) -> String {
+    format!(
+        "[model]\ninput_shape = [1, 28, 28]\n[model.encoder]\nkind = \"direct\"\n\
+         [[model.layers]]\nkind = \"conv2d\"\nchannels = 8\nkernel = 3\n\
+         [[model.layers]]\nkind = \"lif\"\n{extra}"
+    )
+}
+
+#[test]
+fn layer_errors_name_the_layer_and_key() {
+    let layer = |kind_and_keys: &str| format!("[[model.layers]]\n{kind_and_keys}\n");
+    assert_rejected(
+        &conv_config(&layer("kind = \"max-pool\"\nkernel = 0")),
+        &[],
+        &["model.layers[2].kernel", "must be ≥ 1"],
+    );
+    assert_rejected(
+        &conv_config(&layer("kind = \"conv2d\"\nchanels = 4\nkernel = 3")),
+        &[],
+        &["chanels", "unknown field"],
+    );
+    assert_rejected(
+        &conv_config(&layer("kind = \"dropout\"\np = 1.0")),
+        &[],
+        &["model.layers[2].p", "[0, 1)"],
+    );
+    assert_rejected(
+        &conv_config(&layer("kind = \"lif\"\nbeta = 2.0")),
+        &[],
+        &["model.layers[2].beta", "(0, 1)"],
+    );
+}
+
+#[test]
+fn layer_stacks_whose_shapes_do_not_fit_are_refused_naming_the_shapes() {
+    let layer = |kind_and_keys: &str| format!("[[model.layers]]\n{kind_and_keys}\n");
+    // 28 → conv k3 → 26 → pool 13 → pool 6 → pool 3 → pool 1 → pool: nothing left to pool.
+    let pools: String = (0..5)
+        .map(|_| layer("kind = \"max-pool\"\nkernel = 2"))
+        .collect();
+    assert_rejected(
+        &conv_config(&pools),
+        &[],
+        &[
+            "model.layers[6].kernel",
+            "8x1x1 map",
+            "smaller than the kernel",
+        ],
+    );
+    assert_rejected(
+        &conv_config(&layer("kind = \"linear\"\nsize = 10")),
+        &[],
+        &["model.layers[2]", "8x26x26 map", "add a flatten layer"],
+    );
+    assert_rejected(
+        &conv_config(""),
+        &[],
+        &["model.readout", "add a flatten layer"],
+    );
+    assert_rejected(
+        "[[model.layers]]\nkind = \"conv2d\"\nchannels = 4\nkernel = 3\n",
+        &[],
+        &["model.layers[0]", "needs a feature map", "input_shape"],
+    );
+    assert_rejected(
+        "[model]\nhidden = [64]\n[[model.layers]]\nkind = \"lif\"\n",
+        &[],
+        &["model.hidden", "not both"],
+    );
+    assert_rejected(
+        "[model]\ninput_shape = [1, 28, 27]\n",
+        &[],
+        &["model.input_shape", "inputs = 784"],
+    );
+    assert_rejected(
+        &conv_config(&layer("kind = \"flatten\"")),
+        &["--hidden", "128"],
+        &["--hidden", "[[model.layers]]"],
+    );
+    assert_rejected(
+        "[[model.layers]]\nkind = \"linear\"\nsize = 10\n",
+        &[],
+        &["model.layers", "at least one lif layer"],
+    );
+    assert_rejected(
+        "[train.lr_schedule]\nkind = \"step\"\nevery_epochs = 0\ngamma = 0.5\n",
+        &[],
+        &["train.lr_schedule.every_epochs", "≥ 1"],
+    );
+}
+
 #[test]
 fn wrong_types_are_rejected() {
     assert_rejected(
@@ -127,14 +220,14 @@ fn missing_files_give_a_clear_message() {
 
 #[test]
 fn shipped_configs_are_valid() {
-    for name in ["seed", "quick"] {
+    for name in ["seed", "quick", "conv", "fc-best"] {
         let path = crate::common::root().join(format!("configs/{name}.toml"));
         let config = snn_train::config::RunConfig::load(&path).unwrap();
         config.validate().unwrap();
     }
     let seed = snn_train::config::RunConfig::load(&crate::common::root().join("configs/seed.toml"))
         .unwrap();
-    assert_eq!(seed.model.hidden, vec![256]);
+    assert_eq!(seed.model.hidden, Some(vec![256]));
     assert_eq!(seed.model.steps, 100);
     assert_eq!(
         (seed.train.epochs, seed.train.batch_size, seed.train.lr),
