@@ -49,6 +49,10 @@ pub struct TrainConfig {
     /// Use only the first N test examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_limit: Option<usize>,
+    /// Shift each training image by a random offset of up to this many pixels in x and y (0, the
+    /// default: no augmentation). Test images are never shifted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub augment_shift: usize,
     /// How the learning rate changes over the run (`[train.lr_schedule]`; constant by default).
     #[serde(default, skip_serializing_if = "LrSchedule::is_constant")]
     pub lr_schedule: LrSchedule,
@@ -105,6 +109,10 @@ impl LrSchedule {
     }
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn default_epochs() -> usize {
     5
 }
@@ -127,6 +135,7 @@ impl Default for TrainConfig {
             seed: default_seed(),
             train_limit: None,
             test_limit: None,
+            augment_shift: 0,
             lr_schedule: LrSchedule::Constant,
         }
     }
@@ -347,6 +356,13 @@ impl RunConfig {
                     ));
                 }
             }
+        }
+        if t.augment_shift > 8 {
+            return Err(ConfigError::new(
+                "train.augment_shift",
+                t.augment_shift,
+                "must be at most 8 pixels",
+            ));
         }
         self.model.check_batch(t.batch_size, "train.batch_size")?;
         Ok(())

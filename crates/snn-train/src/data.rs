@@ -62,10 +62,12 @@ pub fn load_split(dir: &Path, split: Split, limit: Option<usize>) -> Result<Imag
     })
 }
 
-/// One example: raw pixels and label.
+/// One example: raw pixels (`rows × cols`, row-major) and label.
 #[derive(Debug, Clone)]
 pub struct DigitItem {
     pub pixels: Vec<u8>,
+    pub rows: usize,
+    pub cols: usize,
     pub label: u8,
 }
 
@@ -123,6 +125,8 @@ impl Dataset<DigitItem> for ImageDataset {
     fn get(&self, index: usize) -> Result<DigitItem, DatasetError> {
         Ok(DigitItem {
             pixels: self.data.images.image(index).to_vec(),
+            rows: self.data.images.rows,
+            cols: self.data.images.cols,
             label: self.data.labels[index],
         })
     }
@@ -139,16 +143,48 @@ pub struct DigitBatch {
     pub targets: Tensor<1, Int>,
 }
 
-/// Turns items into a [`DigitBatch`].
+/// Turns items into a [`DigitBatch`]; for training it can shift every image by a random
+/// `(dx, dy)` in `[−shift, shift]²` pixels (filling with 0), drawn from a counter-based hash
+/// of `seed` and the item's position in the run, so a run with `--workers 0` is reproducible.
 #[derive(Debug, Clone, Default)]
-pub struct DigitBatcher;
+pub struct DigitBatcher {
+    shift: usize,
+    seed: u64,
+    drawn: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl DigitBatcher {
+    /// A batcher that shifts images by up to `shift` pixels (0: none).
+    pub fn with_shift(shift: usize, seed: u64) -> Self {
+        Self {
+            shift,
+            seed,
+            drawn: Arc::default(),
+        }
+    }
+}
 
 impl Batcher<DigitItem, DigitBatch> for DigitBatcher {
     fn batch(&self, items: Vec<DigitItem>, device: &Device) -> DigitBatch {
         let n = items.first().map_or(0, |i| i.pixels.len());
+        let first =
+            (self.drawn).fetch_add(items.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let pixels: Vec<f32> = items
             .iter()
-            .flat_map(|i| i.pixels.iter().map(|&p| p as f32 / 255.0))
+            .enumerate()
+            .flat_map(|(k, item)| {
+                let shifted = match self.shift {
+                    0 => item.pixels.clone(),
+                    s => {
+                        let h = splitmix(self.seed ^ splitmix(first + k as u64));
+                        let span = 2 * s as u64 + 1;
+                        let dx = (h % span) as isize - s as isize;
+                        let dy = ((h >> 32) % span) as isize - s as isize;
+                        shift_image(&item.pixels, item.rows, item.cols, dx, dy)
+                    }
+                };
+                shifted.into_iter().map(|p| p as f32 / 255.0)
+            })
             .collect();
         let labels: Vec<i64> = items.iter().map(|i| i.label as i64).collect();
         DigitBatch {
@@ -156,6 +192,28 @@ impl Batcher<DigitItem, DigitBatch> for DigitBatcher {
             targets: Tensor::from_data(TensorData::new(labels, [items.len()]), device),
         }
     }
+}
+
+/// `image` (`rows × cols`) moved by `dx` columns right and `dy` rows down; uncovered pixels 0.
+pub fn shift_image(image: &[u8], rows: usize, cols: usize, dx: isize, dy: isize) -> Vec<u8> {
+    let mut out = vec![0u8; image.len()];
+    for r in 0..rows as isize {
+        for c in 0..cols as isize {
+            let (sr, sc) = (r - dy, c - dx);
+            if (0..rows as isize).contains(&sr) && (0..cols as isize).contains(&sc) {
+                out[(r * cols as isize + c) as usize] = image[(sr * cols as isize + sc) as usize];
+            }
+        }
+    }
+    out
+}
+
+/// SplitMix64's output function.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Intensities of a slice of raw images, `[count, pixels]`, for analysis tools.

@@ -128,12 +128,15 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     let layer_names = model.snn.spiking_layer_names();
 
     let batch = config.train.batch_size;
-    let loader_train = DataLoaderBuilder::new(DigitBatcher)
-        .batch_size(batch)
-        .shuffle(config.train.seed)
-        .num_workers(workers)
-        .build(train_set.clone());
-    let loader_valid = DataLoaderBuilder::new(DigitBatcher)
+    let loader_train = DataLoaderBuilder::new(DigitBatcher::with_shift(
+        config.train.augment_shift,
+        config.train.seed,
+    ))
+    .batch_size(batch)
+    .shuffle(config.train.seed)
+    .num_workers(workers)
+    .build(train_set.clone());
+    let loader_valid = DataLoaderBuilder::new(DigitBatcher::default())
         .batch_size(batch)
         .num_workers(workers)
         .build(test_set.clone());

@@ -204,19 +204,27 @@ fn a_conv_run_works_with_eval_plot_report_and_predict() {
     let layers = report["energy"]["per_layer"].as_array().unwrap();
     let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["hidden0", "hidden1", "hidden2"]);
-    // hidden0 (32×28×28 after conv 1) feeds conv 2 (32 channels, 3×3): fan-out 288.
+    // hidden0 (the neurons after conv 1) feeds conv 2: fan-out = its channels × 3².
+    let config = snn_train::config::RunConfig::load(&run.join("config.toml")).unwrap();
+    let plan = config.model.plan("model").unwrap();
+    let snn_model::LayerConfig::Conv2d { channels, .. } = plan[4].config else {
+        panic!("configs/conv.toml: layer 4 is the second conv");
+    };
+    assert_eq!(plan[4].fan_out, channels * 9);
+    let neurons = plan[2].output.len() as f64;
     let rate = layers[0]["mean_rate"].as_f64().unwrap();
     let synops = layers[0]["synops_per_inference"].as_f64().unwrap();
-    let expected = rate * (32.0 * 28.0 * 28.0) * 2.0 * 288.0;
+    let expected = rate * neurons * 2.0 * (channels * 9) as f64;
     assert!(
         (synops - expected).abs() <= 1e-6 * expected.max(1.0),
         "{synops} vs {expected}"
     );
-    // Direct input: conv 1 runs densely once per image (28·28·32·9 MACs).
+    // Direct input: conv 1 runs densely once per image (28·28 outputs × its channels × 3²).
     let dense = report["energy"]["snn_dense_macs_per_inference"]
         .as_f64()
         .unwrap();
-    assert_eq!(dense, (28 * 28 * 32 * 9) as f64);
+    assert_eq!(dense, plan[0].macs as f64);
+    assert_eq!(plan[0].macs, plan[0].output.len() * 9);
     let png = figures.join("confusion.png");
     ok(on_run(
         "predict",
@@ -268,4 +276,48 @@ fn conv_synops_use_the_kernel_fan_out() {
     let expected = layers[0].spikes * 18.0 + layers[1].spikes * 2.0;
     assert_eq!(report.synops_per_inference, expected);
     assert!((report.snn_energy_pj - (expected * 0.9 + 4.0 * 4.6)).abs() < 1e-9);
+}
+
+/// Training-time shifts: an image moves by whole pixels (zeros fill in), the same seed gives the
+/// same shifts, and a batcher without shift leaves images alone.
+#[test]
+fn augmentation_shifts_images_reproducibly() {
+    use burn::data::dataloader::batcher::Batcher;
+    use snn_train::data::{DigitBatcher, DigitItem, shift_image};
+    let image: Vec<u8> = (1..=9).collect();
+    assert_eq!(shift_image(&image, 3, 3, 1, 0), [0, 1, 2, 0, 4, 5, 0, 7, 8]);
+    assert_eq!(
+        shift_image(&image, 3, 3, 0, -1),
+        [4, 5, 6, 7, 8, 9, 0, 0, 0]
+    );
+    assert_eq!(shift_image(&image, 3, 3, 0, 0), image);
+    let device = Device::flex();
+    let items: Vec<DigitItem> = (0..16)
+        .map(|i| DigitItem {
+            pixels: (0..25).map(|p| ((p * 7 + i * 3) % 256) as u8).collect(),
+            rows: 5,
+            cols: 5,
+            label: 0,
+        })
+        .collect();
+    let batch = |batcher: &DigitBatcher| -> Vec<f32> {
+        batcher
+            .batch(items.clone(), &device)
+            .images
+            .into_data()
+            .iter::<f32>()
+            .collect()
+    };
+    let plain = batch(&DigitBatcher::default());
+    let original: Vec<f32> = items
+        .iter()
+        .flat_map(|i| i.pixels.iter().map(|&p| p as f32 / 255.0))
+        .collect();
+    assert_eq!(plain, original);
+    let (a, b) = (
+        batch(&DigitBatcher::with_shift(2, 7)),
+        batch(&DigitBatcher::with_shift(2, 7)),
+    );
+    assert_eq!(a, b, "same seed, same shifts");
+    assert_ne!(a, original, "16 images and none shifted");
 }

@@ -234,3 +234,29 @@ fn shipped_configs_are_valid() {
         (5, 64, 1e-3)
     );
 }
+
+/// The schedules step once per batch: cosine from lr to min_lr over all batches of the run,
+/// step multiplies by gamma every `every_epochs` epochs, constant stays.
+#[test]
+fn learning_rate_schedules_follow_their_formulas() {
+    use snn_train::config::LrSchedule;
+    let lrs = |schedule: LrSchedule| -> Vec<f64> {
+        let mut s = schedule.build(1e-2, 2, 3).unwrap();
+        (0..6).map(|_| s.step().base()).collect()
+    };
+    let cosine = lrs(LrSchedule::Cosine { min_lr: 1e-4 });
+    for (i, lr) in cosine.iter().enumerate() {
+        let expected =
+            1e-4 + 0.5 * (1e-2 - 1e-4) * (1.0 + (std::f64::consts::PI * i as f64 / 6.0).cos());
+        assert!(
+            (lr - expected).abs() < 1e-12,
+            "cosine step {i}: {lr} vs {expected}"
+        );
+    }
+    let step = lrs(LrSchedule::Step {
+        every_epochs: 1,
+        gamma: 0.5,
+    });
+    assert_eq!(step, [1e-2, 1e-2, 1e-2, 5e-3, 5e-3, 5e-3]);
+    assert_eq!(lrs(LrSchedule::Constant), [1e-2; 6]);
+}
