@@ -167,7 +167,7 @@ impl FeatureShape {
                 channels,
                 height,
                 width,
-            } => channels * height * width,
+            } => channels.saturating_mul(height).saturating_mul(width),
         }
     }
 
@@ -204,6 +204,22 @@ pub struct PlannedLayer {
     /// For a weight layer (conv, linear): how many outputs one input element reaches (`size`
     /// for linear, `channels·k²/stride²` for conv, an upper bound that ignores the border).
     pub fan_out: usize,
+}
+
+/// The largest count (features, MACs, parameters) one layer may have: far beyond any machine,
+/// and small enough that sums and products of such counts stay exact.
+pub const MAX_LAYER_COUNT: u128 = 1 << 48;
+
+/// `value` as a `usize`, or an error naming the layer `key` when it exceeds [`MAX_LAYER_COUNT`].
+fn fit(key: &str, what: &str, value: u128) -> Result<usize, ConfigError> {
+    if value > MAX_LAYER_COUNT {
+        return Err(ConfigError::new(
+            key,
+            format!("{value} {what}"),
+            format!("more than any machine holds (limit {MAX_LAYER_COUNT}); lower the layer sizes"),
+        ));
+    }
+    Ok(value as usize)
 }
 
 /// Checks every layer of `layers` (under `section`, e.g. `model`) fed with `input`, and returns
@@ -254,9 +270,9 @@ pub fn plan(
                 at_least_one("stride", stride)?;
                 let (c, h, w) = map(shape)?;
                 let side = |n: usize| {
-                    (n + 2 * padding)
-                        .checked_sub(kernel)
-                        .map(|d| d / stride + 1)
+                    (n as u128 + 2 * padding as u128)
+                        .checked_sub(kernel as u128)
+                        .map(|d| d / stride as u128 + 1)
                 };
                 let (Some(oh), Some(ow)) = (side(h), side(w)) else {
                     return Err(ConfigError::new(
@@ -265,18 +281,23 @@ pub fn plan(
                         format!("is larger than the padded {shape} it slides over"),
                     ));
                 };
+                let (oc, k2) = (out_c as u128, kernel as u128 * kernel as u128);
+                let features = fit(&key, "output features", oc * oh * ow)?;
                 let out = FeatureShape::Map {
                     channels: out_c,
-                    height: oh,
-                    width: ow,
+                    height: oh as usize,
+                    width: ow as usize,
                 };
-                let k2 = kernel * kernel;
-                let fan_out = (out_c * k2).div_ceil(stride * stride);
+                let bias = if bias { oc } else { 0 };
                 (
                     out,
-                    out.len() * c * k2,
-                    out_c * c * k2 + if bias { out_c } else { 0 },
-                    fan_out,
+                    fit(&key, "MACs", features as u128 * c as u128 * k2)?,
+                    fit(&key, "parameters", oc * c as u128 * k2 + bias)?,
+                    fit(
+                        &key,
+                        "fan-out",
+                        (oc * k2).div_ceil(stride as u128 * stride as u128),
+                    )?,
                 )
             }
             LayerConfig::Linear { size, bias } => {
@@ -290,10 +311,12 @@ pub fn plan(
                         ),
                     ));
                 };
+                let (n, size128) = (n as u128, size as u128);
+                let bias = if bias { size128 } else { 0 };
                 (
                     FeatureShape::Flat(size),
-                    n * size,
-                    n * size + if bias { size } else { 0 },
+                    fit(&key, "MACs", n * size128)?,
+                    fit(&key, "parameters", n * size128 + bias)?,
                     size,
                 )
             }

@@ -203,7 +203,7 @@ impl SnnConfig {
     pub fn plan(&self, section: &str) -> Result<Vec<PlannedLayer>, ConfigError> {
         let key = |k: &str| format!("{section}.{k}");
         if let Some(shape) = self.input_shape
-            && shape.iter().product::<usize>() != self.inputs
+            && shape.iter().map(|&d| d as u128).product::<u128>() != self.inputs as u128
         {
             return Err(ConfigError::new(
                 key("input_shape"),

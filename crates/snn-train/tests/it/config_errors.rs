@@ -150,6 +150,26 @@ fn layer_stacks_whose_shapes_do_not_fit_are_refused_naming_the_shapes() {
         &[],
         &["model.hidden", "not both"],
     );
+    // Sizes whose products overflow 64 bits are refused, never wrapped around.
+    assert_rejected(
+        &format!(
+            "[model]\ninput_shape = [1, 28, 28]\n[[model.layers]]\nkind = \"conv2d\"\n\
+             channels = 4\nkernel = 3\npadding = {}\n[[model.layers]]\nkind = \"lif\"\n\
+             [[model.layers]]\nkind = \"flatten\"\n",
+            1u64 << 63
+        ),
+        &[],
+        &[
+            "model.layers[0]",
+            "output features",
+            "lower the layer sizes",
+        ],
+    );
+    assert_rejected(
+        "[model]\ninput_shape = [1, 9223372036854775809, 784]\n",
+        &[],
+        &["model.input_shape", "inputs = 784"],
+    );
     assert_rejected(
         "[model]\ninput_shape = [1, 28, 27]\n",
         &[],
