@@ -2,6 +2,7 @@
 //! gradients, leaky integrate-and-fire neurons, spike encoders and a feed-forward spiking
 //! classifier. Backend-agnostic: everything runs on whichever `Device` its tensors live on.
 
+pub mod conformance;
 pub mod encoder;
 mod error;
 pub mod layer;

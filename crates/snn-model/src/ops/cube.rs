@@ -11,7 +11,8 @@ use burn::backend::{cubecl::dtype_to_storage_type, ops::FloatTensorOps, tensor::
 use burn_cubecl::cubecl;
 use burn_cubecl::cubecl::{calculate_cube_count_elemwise, prelude::*};
 use burn_cubecl::{
-    CubeBackend, kernel::into_contiguous, ops::numeric::empty_device_dtype, tensor::CubeTensor,
+    CubeBackend, kernel::into_contiguous, ops::numeric::empty_device_contiguous_dtype,
+    tensor::CubeTensor,
 };
 
 use super::SnnOps;
@@ -195,8 +196,13 @@ fn scan_dims(t: &CubeTensor) -> [usize; 3] {
     [shape[0], shape[1], shape[2]]
 }
 
+/// A new tensor with row-major contiguous strides, as the kernels index it (flat `t·B·N + …`).
+/// Not `empty_device_dtype`: on CUDA that allocates rows with a pitch (padded strides), so the
+/// kernels' flat writes would land in the padding and the tensor's strides would scramble every
+/// row whose length is not a multiple of the pitch. (This broke every result on CUDA, while
+/// wgpu, which never pitches, passed.)
 fn empty_like(t: &CubeTensor, shape: burn::tensor::Shape) -> CubeTensor {
-    empty_device_dtype(t.client.clone(), t.device.clone(), shape, t.dtype)
+    empty_device_contiguous_dtype(t.client.clone(), t.device.clone(), shape, t.dtype)
 }
 
 impl SnnOps for CubeBackend {

@@ -75,20 +75,7 @@ pub fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Devi
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
-/// Deterministic pseudo-random values in `[lo, hi)` (SplitMix64), independent of any backend RNG.
-pub fn uniform(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            lo + (hi - lo) * ((z >> 40) as f32 / (1u64 << 24) as f32)
-        })
-        .collect()
-}
+pub use snn_model::conformance::uniform;
 
 /// Panics at the first NaN or infinity in `values`, naming `what` and the index.
 pub fn assert_finite(what: &str, values: &[f32]) {
@@ -103,19 +90,9 @@ pub fn assert_finite(what: &str, values: &[f32]) {
 /// Largest `|a − b| / max(|b|, floor)` over two equally long slices. Panics if either slice
 /// holds a NaN or an infinity, so a broken gradient can never pass as "close".
 pub fn max_rel_err(a: &[f32], b: &[f32], floor: f32) -> f32 {
-    assert_eq!(a.len(), b.len(), "compared slices differ in length");
     assert_finite("max_rel_err: first slice", a);
     assert_finite("max_rel_err: second slice", b);
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| {
-            if x == y {
-                0.0
-            } else {
-                (x - y).abs() / y.abs().max(floor)
-            }
-        })
-        .fold(0.0, |m: f32, e| if e.is_nan() || e > m { e } else { m })
+    snn_model::conformance::max_rel_err(a, b, floor)
 }
 
 /// Tests of the helpers themselves: the checks must be able to fail.

@@ -1,8 +1,8 @@
 //! LIF neurons: hand-computed traces, and the fused scan against the reference loop.
 
-use crate::common::{assert_finite, devices, max_rel_err, tensor, to_vec, uniform};
+use crate::common::{assert_finite, devices, tensor, to_vec, uniform};
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Device, Tensor};
+use snn_model::conformance;
 use snn_model::lif::{LifState, Reset};
 use snn_model::{LearnBeta, LifConfig, LifImpl, Surrogate};
 
@@ -68,96 +68,57 @@ fn five_step_trace_matches_hand_computation() {
     }
 }
 
-/// Spikes and gradients (w.r.t. current and learnable β) of fused vs reference.
-fn compare(device: &Device, name: &str, cfg: &LifConfig, [t, b, n]: [usize; 3], seed: u64) {
-    let ad = device.clone().autodiff();
-    let current = uniform(t * b * n, -0.5, 1.2, seed);
-    let upstream = uniform(t * b * n, -1.0, 1.0, seed + 1);
-    let lif = cfg.init(n, &ad);
-    let run = |implementation: LifImpl| {
-        let lif = lif.clone().with_implementation(implementation);
-        let x = tensor(current.clone(), [t, b, n], &ad).require_grad();
-        let spikes = lif.forward(x.clone());
-        let w: Tensor<3> = tensor(upstream.clone(), [t, b, n], &ad);
-        let grads = (spikes.clone() * w).sum().backward();
-        let gx = to_vec(x.grad(&grads).unwrap());
-        let gb = lif
-            .beta_logit
-            .as_ref()
-            .map(|p| to_vec(p.grad(&grads).unwrap()));
-        (to_vec(spikes), gx, gb)
-    };
-    let (s_f, gx_f, gb_f) = run(LifImpl::Fused);
-    let (s_r, gx_r, gb_r) = run(LifImpl::Reference);
-    let label = format!(
-        "{name} {:?} detach={} learn={:?}",
-        cfg.reset, cfg.detach_reset, cfg.learn_beta
-    );
-    assert_eq!(s_f, s_r, "{label}: spikes differ");
-    assert!(
-        s_f.contains(&1.0) && s_f.contains(&0.0),
-        "{label}: degenerate"
-    );
-    let scale = gx_r.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let err = max_rel_err(&gx_f, &gx_r, 1e-3 * scale);
-    assert!(
-        err <= 1e-4,
-        "{label}: current gradient relative error {err}"
-    );
-    if let (Some(a), Some(b)) = (gb_f, gb_r) {
-        let err = max_rel_err(&a, &b, 1e-6);
-        assert!(
-            err <= 1e-4,
-            "{label}: beta gradient relative error {err}: {a:?} vs {b:?}"
-        );
-    }
+/// Fails with every broken comparison of a suite, named with the backend.
+fn assert_all_hold(name: &str, comparisons: Vec<conformance::Comparison>) {
+    assert!(!comparisons.is_empty(), "{name}: empty suite");
+    let failures: Vec<String> = comparisons
+        .iter()
+        .filter_map(|c| c.verdict().err())
+        .collect();
+    assert!(failures.is_empty(), "{name}:\n{}", failures.join("\n"));
 }
 
+/// Spikes and gradients (w.r.t. current and learnable β) of the fused scan against the
+/// reference loop: both resets, detached or not, β fixed or learnt per layer or neuron, each
+/// surrogate, odd shapes and a single step (the suite `snn-train self-test` runs too).
 #[test]
 fn fused_scan_matches_reference_loop() {
     for (name, device) in devices() {
-        let mut seed = 10;
-        for reset in [Reset::Subtract, Reset::Zero] {
-            for detach_reset in [true, false] {
-                for learn_beta in [LearnBeta::None, LearnBeta::Layer, LearnBeta::Neuron] {
-                    let cfg = LifConfig {
-                        beta: Some(0.9),
-                        reset,
-                        detach_reset,
-                        learn_beta,
-                        surrogate: Surrogate::Sigmoid { slope: 4.0 },
-                        ..LifConfig::default()
-                    };
-                    compare(&device, name, &cfg, [12, 3, 5], seed);
-                    seed += 7;
-                }
-            }
-        }
+        assert_all_hold(name, conformance::lif_suite(&device));
     }
 }
 
+/// The comparison can fail: a spike flipped or a gradient off by 1e-3 is reported.
 #[test]
-fn fused_scan_matches_reference_for_each_surrogate_and_odd_shapes() {
-    for (name, device) in devices() {
-        for (i, surrogate) in [
-            Surrogate::Sigmoid { slope: 25.0 },
-            Surrogate::FastSigmoid { slope: 10.0 },
-            Surrogate::Atan { alpha: 2.0 },
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let cfg = LifConfig {
-                tau: Some(8.0),
-                surrogate,
-                learn_beta: LearnBeta::Neuron,
-                ..LifConfig::default()
-            };
-            compare(&device, name, &cfg, [30, 2, 37], 100 + i as u64);
-        }
-        let cfg = LifConfig::default();
-        compare(&device, name, &cfg, [1, 4, 9], 200);
-    }
+fn a_broken_comparison_is_reported() {
+    let (_, device) = devices().remove(0);
+    let good = conformance::lif_scan(&device, &LifConfig::default(), [20, 2, 8], 5);
+    assert_eq!(good.verdict(), Ok(()));
+    let flipped = conformance::Comparison {
+        spike_mismatches: 1,
+        ..good.clone()
+    };
+    assert!(
+        flipped
+            .verdict()
+            .unwrap_err()
+            .contains("1 of 320 spikes differ")
+    );
+    let off = conformance::Comparison {
+        grad_rel_err: Some(1e-3),
+        ..good.clone()
+    };
+    assert!(off.verdict().is_err());
+    let nan = conformance::Comparison {
+        grad_rel_err: Some(f32::NAN),
+        ..good.clone()
+    };
+    assert!(nan.verdict().is_err());
+    let silent = conformance::Comparison {
+        spike_fraction: 0.0,
+        ..good
+    };
+    assert!(silent.verdict().unwrap_err().contains("degenerate"));
 }
 
 #[test]
