@@ -1,6 +1,9 @@
 //! `cargo xtask bench`: builds `snn-train` (release) and times full training steps of a config
 //! on each backend, each in its own process (so peak RSS is per backend), then prints a table
-//! and, last, one `bench backend=… images_per_s=… peak_rss_mb=…` line per run.
+//! and, last, one `bench backend=… images_per_s=… peak_rss_mb=…` line per run. With `--layer`,
+//! also the Open Neuromorphic benchmark layer on each backend (`snn-train bench-layer`:
+//! Linear(16384, 16384) → LIF, T = 500, batch 16, forward + backward), one
+//! `bench_layer backend=… median_ms=…` line each.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,6 +38,8 @@ pub struct Options {
     pub warmup: usize,
     pub repeats: usize,
     pub batches: usize,
+    /// Also time the Open Neuromorphic benchmark layer, this many passes per backend (0: not).
+    pub layer_repeats: usize,
 }
 
 pub fn run(root: &Path, runs: &[Run], options: &Options) -> Result<()> {
@@ -86,6 +91,27 @@ pub fn run(root: &Path, runs: &[Run], options: &Options) -> Result<()> {
     print_table(&lines);
     for line in &lines {
         println!("{line}");
+    }
+    if options.layer_repeats > 0 {
+        let mut backends: Vec<&str> = runs.iter().map(|r| r.backend.as_str()).collect();
+        backends.dedup();
+        for backend in backends {
+            eprintln!("timing the Open Neuromorphic layer on {backend}…");
+            let output = Command::new(&binary)
+                .current_dir(root)
+                .args(["bench-layer", "--backend", backend])
+                .args(["--repeats", &options.layer_repeats.to_string()])
+                .output()
+                .with_context(|| format!("cannot run {}", binary.display()))?;
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            match stdout.lines().rev().find(|l| l.starts_with("bench_layer ")) {
+                Some(line) if output.status.success() => println!("{line}"),
+                _ => {
+                    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+                    bail!("snn-train bench-layer --backend {backend} failed");
+                }
+            }
+        }
     }
     Ok(())
 }

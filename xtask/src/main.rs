@@ -5,6 +5,7 @@
 
 mod bench;
 mod fetch_mnist;
+mod gpu_bundle;
 mod mnist_files;
 
 use std::path::PathBuf;
@@ -56,6 +57,22 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Build the one-shot GPU check bundle: snn-train with CUDA (stripped, xz), MNIST, the
+    /// configs and gpu-check.sh, at most 60 MB, for an NVIDIA machine without Rust or network.
+    GpuBundle {
+        /// New or empty directory for the bundle.
+        out: PathBuf,
+        /// MNIST directory (IDX files, raw or .gz).
+        #[arg(long, value_name = "DIR", default_value = mnist_files::DEFAULT_OUT_DIR)]
+        data: PathBuf,
+        /// Bundle the default build (wgpu and CPU backends) instead of building with CUDA.
+        #[arg(long)]
+        no_cuda: bool,
+        /// Build CUDA with CubeCL's C++ code generation, compiled at run time by NVRTC (needs the
+        /// CUDA toolkit's libnvrtc on the GPU machine; faster kernels), not LLVM → PTX.
+        #[arg(long, conflicts_with = "no_cuda")]
+        nvrtc: bool,
+    },
     /// Time full training steps of a config on each backend (see docs/performance.md).
     ///
     /// Builds snn-train in release mode, runs `snn-train bench` once per backend in its own
@@ -84,6 +101,11 @@ enum Command {
         /// Training steps per repetition.
         #[arg(long, default_value_t = 5)]
         batches: usize,
+        /// Also time the Open Neuromorphic benchmark layer (Linear(16384, 16384) → LIF, T = 500,
+        /// batch 16, forward + backward) on each backend, this many passes (about a minute per
+        /// pass on 2 CPU cores).
+        #[arg(long, value_name = "PASSES", default_value_t = 0)]
+        layer: usize,
     },
 }
 
@@ -99,6 +121,7 @@ fn main() -> ExitCode {
             warmup,
             repeats,
             batches,
+            layer,
         } => {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
             let mut runs: Vec<bench::Run> =
@@ -118,8 +141,24 @@ fn main() -> ExitCode {
                 warmup,
                 repeats,
                 batches,
+                layer_repeats: layer,
             };
             bench::run(&root, &runs, &options)
+        }
+        Command::GpuBundle {
+            out,
+            data,
+            no_cuda,
+            nvrtc,
+        } => {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let options = gpu_bundle::Options {
+                out,
+                data,
+                cuda: !no_cuda,
+                nvrtc,
+            };
+            gpu_bundle::run(&root, &options)
         }
         Command::FetchMnist {
             out,

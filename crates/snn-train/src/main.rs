@@ -70,6 +70,39 @@ enum Command {
         #[arg(long)]
         batch_size: Option<usize>,
     },
+    /// Time one Linear(n, n) → LIF layer, forward + backward (the Open Neuromorphic library
+    /// benchmark's workload; defaults to its shape: n = 16,384, T = 500, batch 16).
+    BenchLayer {
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        #[arg(long, default_value_t = 16_384)]
+        neurons: usize,
+        #[arg(long, default_value_t = 500)]
+        steps: usize,
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        /// Untimed passes first.
+        #[arg(long, default_value_t = 1)]
+        warmup: usize,
+        /// Timed passes (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// The LIF implementation (fused, reference).
+        #[arg(long, value_parser = parse_kebab::<snn_model::LifImpl>, default_value = "fused")]
+        lif: snn_model::LifImpl,
+    },
+    /// Check that a backend computes what the reference computes (fused LIF scan vs per-step
+    /// loop, Poisson kernel vs host generator) and time the LIF scan: "does my GPU work?".
+    SelfTest {
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// Also write the report as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Skip the timing of the LIF scan.
+        #[arg(long)]
+        no_timing: bool,
+    },
     /// Figures of a run into RUN_DIR/figures (also made at the end of training).
     Plot {
         #[command(flatten)]
@@ -226,6 +259,64 @@ fn run(cli: Cli) -> Result<()> {
             let samples: Vec<String> = result.samples.iter().map(|s| format!("{s:.0}")).collect();
             eprintln!("samples (images/s): {}", samples.join(" "));
             println!("{}", snn_train::bench::result_line(&req, &result));
+            Ok(())
+        }
+        Some(Command::BenchLayer {
+            backend,
+            neurons,
+            steps,
+            batch,
+            warmup,
+            repeats,
+            lif,
+        }) => {
+            let req = snn_train::layer_bench::LayerBenchRequest {
+                backend: backend.resolve()?,
+                neurons,
+                steps,
+                batch,
+                warmup,
+                repeats,
+                lif,
+            };
+            let result = snn_train::layer_bench::run(&req)?;
+            let samples: Vec<String> = result
+                .samples_ms
+                .iter()
+                .map(|s| format!("{s:.1}"))
+                .collect();
+            eprintln!("samples (ms): {}", samples.join(" "));
+            println!("{}", snn_train::layer_bench::result_line(&req, &result));
+            Ok(())
+        }
+        Some(Command::SelfTest {
+            backend,
+            json,
+            no_timing,
+        }) => {
+            let backend = backend.resolve()?;
+            let report = snn_train::self_test::run(&backend, !no_timing)?;
+            if let Some(path) = json {
+                snn_train::self_test::write_json(&report, &path)?;
+            }
+            let failures = report.failures();
+            if failures > 0 {
+                bail!(
+                    "self-test on {}: {failures} of {} checks failed (see the FAIL lines above)",
+                    report.backend,
+                    report.checks.len()
+                );
+            }
+            let detail = if report.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", report.detail)
+            };
+            println!(
+                "self-test on {}{detail}: all {} checks passed",
+                report.backend,
+                report.checks.len()
+            );
             Ok(())
         }
         Some(Command::Predict {

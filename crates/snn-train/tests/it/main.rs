@@ -5,6 +5,7 @@ mod analysis;
 mod bad_input;
 mod common;
 mod config_errors;
+mod gpu_check;
 mod learning;
 mod resume;
 mod smoke;
