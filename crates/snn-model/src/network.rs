@@ -173,7 +173,29 @@ pub struct SpikingLayer {
     pub fan_out: usize,
 }
 
+/// The name of the `i`-th neuron layer (`hidden<i>`), as in metrics (`rate_hidden0`), figures
+/// and reports.
+pub fn hidden_layer_name(i: usize) -> String {
+    format!("hidden{i}")
+}
+
 impl SnnConfig {
+    /// Names of the neuron layers this config builds: `hidden<i>` per `lif` layer, and `output`
+    /// for a spike-count readout (the spiking layers of [`Snn::spiking_layers`] without the
+    /// input).
+    pub fn neuron_layer_names(&self) -> Vec<String> {
+        let lifs = self
+            .resolved_layers()
+            .iter()
+            .filter(|l| matches!(l, LayerConfig::Lif { .. }))
+            .count();
+        let mut names: Vec<String> = (0..lifs).map(hidden_layer_name).collect();
+        if matches!(self.readout, ReadoutConfig::SpikeCount { .. }) {
+            names.push("output".into());
+        }
+        names
+    }
+
     /// The layers this config describes: `layers`, or the `hidden` shorthand expanded.
     pub fn resolved_layers(&self) -> Vec<LayerConfig> {
         if !self.layers.is_empty() {
@@ -391,7 +413,7 @@ pub struct SnnOutput {
     /// `[B, classes]`.
     pub logits: Tensor<2>,
     /// Total spike count of each spiking layer over the batch and all steps, in the order of
-    /// [`Snn::spiking_layers`]; detached.
+    /// [`Snn::spiking_layers`]; differentiable through the surrogate (the input's is data).
     pub layer_spikes: Vec<Tensor<1>>,
 }
 
@@ -436,7 +458,7 @@ impl Snn {
         for (i, planned) in self.plan.iter().enumerate() {
             if let LayerConfig::Lif { .. } = planned.config {
                 out.push(SpikingLayer {
-                    name: format!("hidden{hidden}"),
+                    name: hidden_layer_name(hidden),
                     neurons: planned.output.len(),
                     fan_out: fan_out_from(i + 1),
                 });
@@ -562,7 +584,8 @@ impl Snn {
     /// Runs the layers and the readout on `x` `[T', B, inputs]`. `repeat > 1`: `x` is one step
     /// of direct input, repeated to `repeat` steps before the first stateful layer (or the
     /// readout). `spiking`: `x` holds spikes. Returns the logits and, per spiking layer, the
-    /// detached spike train (`trains`) or its total (else).
+    /// detached spike train (`trains`) or its total (else; differentiable through the surrogate,
+    /// for a firing-rate regulariser).
     fn run(
         &self,
         x: Tensor<3>,
@@ -571,11 +594,10 @@ impl Snn {
         trains: bool,
     ) -> (Tensor<2>, Vec<Tensor<3>>) {
         let keep = |t: &Tensor<3>| {
-            let t = t.clone().detach();
             if trains {
-                t
+                t.clone().detach()
             } else {
-                t.sum().reshape([1, 1, 1])
+                t.clone().sum().reshape([1, 1, 1])
             }
         };
         let mut out = Vec::new();

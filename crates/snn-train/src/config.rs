@@ -13,6 +13,7 @@
 //! Unknown keys are errors. Every value is checked before anything starts; an error names the
 //! key, the value and the allowed range, and the flag that set it when it came from one.
 
+use crate::sparsity::SparsityConfig;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -56,6 +57,9 @@ pub struct TrainConfig {
     /// How the learning rate changes over the run (`[train.lr_schedule]`; constant by default).
     #[serde(default, skip_serializing_if = "LrSchedule::is_constant")]
     pub lr_schedule: LrSchedule,
+    /// Firing-rate regulariser added to the loss (`[train.sparsity]`; none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<SparsityConfig>,
 }
 
 /// Learning-rate schedule (TOML section `[train.lr_schedule]`), stepped once per batch.
@@ -137,6 +141,7 @@ impl Default for TrainConfig {
             test_limit: None,
             augment_shift: 0,
             lr_schedule: LrSchedule::Constant,
+            sparsity: None,
         }
     }
 }
@@ -356,6 +361,9 @@ impl RunConfig {
                     ));
                 }
             }
+        }
+        if let Some(sparsity) = &t.sparsity {
+            sparsity.validate(&self.model.neuron_layer_names())?;
         }
         if t.augment_shift > 8 {
             return Err(ConfigError::new(

@@ -69,7 +69,7 @@ pub fn evaluate(run: &Run, test: &ImageDataset) -> Result<Evaluation> {
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(config.train.batch_size.max(1)) {
         let batch = crate::data::batch_of(data, chunk, device);
-        let out = model.forward_batch(batch);
+        let out = model.forward_batch(batch, false);
         loss_sum += out.loss.into_scalar::<f64>() * chunk.len() as f64;
         let preds: Vec<i64> = out.logits.argmax(1).into_data().iter::<i64>().collect();
         for (&i, &p) in chunk.iter().zip(&preds) {

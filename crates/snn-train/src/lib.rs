@@ -18,4 +18,5 @@ pub mod run;
 pub mod run_dir;
 pub mod run_logger;
 pub mod self_test;
+pub mod sparsity;
 pub mod training;

@@ -89,6 +89,83 @@ impl Numeric for FiringRateMetric {
     }
 }
 
+/// The firing-rate penalty of one training batch (NaN when none is configured).
+#[derive(Debug, Clone, Copy)]
+pub struct SparsityLossInput {
+    pub value: f64,
+    pub batch_size: usize,
+}
+
+/// The firing-rate penalty's share of the training loss (`sparsity_loss`), averaged over the
+/// epoch with batch-size weights; registered only with `[train.sparsity]`.
+#[derive(Clone)]
+pub struct SparsityLossMetric {
+    name: MetricName,
+    state: NumericMetricState,
+}
+
+impl SparsityLossMetric {
+    pub fn new() -> Self {
+        Self {
+            name: Arc::new("sparsity_loss".into()),
+            state: NumericMetricState::default(),
+        }
+    }
+}
+
+impl Default for SparsityLossMetric {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metric for SparsityLossMetric {
+    type Input = SparsityLossInput;
+
+    fn name(&self) -> MetricName {
+        self.name.clone()
+    }
+
+    fn update(
+        &mut self,
+        item: &SparsityLossInput,
+        _metadata: &MetricMetadata,
+    ) -> Result<SerializedEntry, TensorReadError> {
+        self.state.update(item.value, item.batch_size);
+        Ok(self.state.compute_update(format(&self.name)))
+    }
+
+    fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
+        Ok(self.state.compute_final(format(&self.name)))
+    }
+
+    fn clear(&mut self) {
+        self.state.reset();
+    }
+
+    fn attributes(&self) -> MetricAttributes {
+        NumericAttributes {
+            unit: None,
+            higher_is_better: false,
+        }
+        .into()
+    }
+}
+
+impl Numeric for SparsityLossMetric {
+    fn value(&self) -> Option<NumericEntry> {
+        Some(self.state.current_value())
+    }
+
+    fn running_value(&self) -> Option<NumericEntry> {
+        Some(self.state.running_value())
+    }
+
+    fn final_value(&self) -> NumericEntry {
+        self.state.final_value()
+    }
+}
+
 fn format(name: &MetricName) -> FormatOptions {
     FormatOptions::new(name.clone()).precision(4)
 }

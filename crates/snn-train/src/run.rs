@@ -95,6 +95,7 @@ pub fn load_weights(
     })?;
     let model = Classifier {
         snn: config.model.init(device),
+        sparsity: None,
     };
     model.try_load_record(record).map_err(|e| {
         anyhow::anyhow!(

@@ -24,7 +24,7 @@ use crate::classifier::Classifier;
 use crate::config::RunConfig;
 use crate::data::{DigitBatcher, Split, load_split};
 use crate::limits::{Phase, check_memory};
-use crate::metrics::{FiringRateMetric, NonFiniteLossGuard};
+use crate::metrics::{FiringRateMetric, NonFiniteLossGuard, SparsityLossMetric};
 use crate::progress::{ProgressRenderer, SplitClock};
 use crate::run::load_weights;
 use crate::run_dir::{
@@ -124,6 +124,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     device.seed(config.train.seed);
     let model = Classifier {
         snn: config.model.init(&device.clone().autodiff()),
+        sparsity: config.train.sparsity.clone(),
     };
     let layer_names = model.snn.spiking_layer_names();
 
@@ -144,6 +145,9 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     let clock = SplitClock::default();
     let mut columns = vec!["loss".to_string(), "accuracy".to_string()];
     columns.extend(layer_names.iter().map(|n| format!("rate_{n}")));
+    if config.train.sparsity.is_some() {
+        columns.push("sparsity_loss".to_string());
+    }
     let batches = HashMap::from([
         ("train".to_string(), train_set.len().div_ceil(batch)),
         ("valid".to_string(), test_set.len().div_ceil(batch)),
@@ -189,6 +193,9 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         training = training
             .metric_train_numeric(FiringRateMetric::new(i, name))
             .metric_valid_numeric(FiringRateMetric::new(i, name));
+    }
+    if config.train.sparsity.is_some() {
+        training = training.metric_train_numeric(SparsityLossMetric::new());
     }
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);

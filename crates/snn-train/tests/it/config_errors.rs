@@ -280,3 +280,33 @@ fn learning_rate_schedules_follow_their_formulas() {
     assert_eq!(step, [1e-2, 1e-2, 1e-2, 5e-3, 5e-3, 5e-3]);
     assert_eq!(lrs(LrSchedule::Constant), [1e-2; 6]);
 }
+
+#[test]
+fn bad_sparsity_settings_name_the_key() {
+    let fc = "[model]\nhidden = [32]\n";
+    assert_rejected(
+        &format!("{fc}[train.sparsity]\nweight = -1.0\n"),
+        &[],
+        &["train.sparsity.weight", "-1", "≥ 0"],
+    );
+    assert_rejected(
+        &format!("{fc}[train.sparsity]\nweight = 1.0\ntarget = 1.5\n"),
+        &[],
+        &["train.sparsity.target", "1.5", "[0, 1)"],
+    );
+    assert_rejected(
+        &format!("{fc}[train.sparsity]\nweight = 1.0\nlayers = [\"hidden3\"]\n"),
+        &[],
+        &["train.sparsity.layers", "hidden3", "hidden0"],
+    );
+    assert_rejected(
+        &format!("{fc}[train.sparsity]\nweight = 1.0\nlayers = [\"input\"]\n"),
+        &[],
+        &["train.sparsity.layers", "input"],
+    );
+    assert_rejected(
+        &format!("{fc}[train.sparsity]\nweigth = 1.0\n"),
+        &[],
+        &["weigth"],
+    );
+}

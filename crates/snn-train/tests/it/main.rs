@@ -9,3 +9,4 @@ mod gpu_check;
 mod learning;
 mod resume;
 mod smoke;
+mod sparsity;
