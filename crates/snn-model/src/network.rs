@@ -127,6 +127,11 @@ pub struct SnnConfig {
     /// How spike trains meet weights (`auto`, `dense`, `sparse`).
     #[serde(default)]
     pub projection: Projection,
+    /// The same layers as a conventional ANN: every `lif` layer is a ReLU, one step of direct
+    /// input, membrane readout (then `W·x + b`). The reference an SNN's accuracy and energy are
+    /// compared with (`snn-train sweep`); needs `steps = 1` and `encoder.kind = "direct"`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ann: bool,
 }
 
 fn default_inputs() -> usize {
@@ -156,6 +161,7 @@ impl Default for SnnConfig {
             lif: LifConfig::default(),
             readout: ReadoutConfig::default(),
             projection: Projection::default(),
+            ann: false,
         }
     }
 }
@@ -184,6 +190,9 @@ impl SnnConfig {
     /// for a spike-count readout (the spiking layers of [`Snn::spiking_layers`] without the
     /// input).
     pub fn neuron_layer_names(&self) -> Vec<String> {
+        if self.ann {
+            return Vec::new();
+        }
         let lifs = self
             .resolved_layers()
             .iter()
@@ -313,6 +322,29 @@ impl SnnConfig {
                 beta,
                 "must be in [0, 1)",
             ));
+        }
+        if self.ann {
+            if self.steps != 1 {
+                return Err(ConfigError::new(
+                    key("steps"),
+                    self.steps,
+                    "must be 1 with ann = true (an ANN has no time steps)",
+                ));
+            }
+            if self.encoder.is_spiking() {
+                return Err(ConfigError::new(
+                    key("encoder.kind"),
+                    "a spike code",
+                    "must be \"direct\" with ann = true (an ANN takes the intensities)",
+                ));
+            }
+            if !matches!(self.readout, ReadoutConfig::Membrane { .. }) {
+                return Err(ConfigError::new(
+                    key("readout.kind"),
+                    "spike-count",
+                    "must be \"membrane\" with ann = true (the logits are then W·x + b)",
+                ));
+            }
         }
         self.plan(section)?;
         Ok(())
@@ -456,6 +488,9 @@ impl Snn {
         }
         let mut hidden = 0;
         for (i, planned) in self.plan.iter().enumerate() {
+            if self.config.ann {
+                break; // ReLU units: no spikes
+            }
             if let LayerConfig::Lif { .. } = planned.config {
                 out.push(SpikingLayer {
                     name: hidden_layer_name(hidden),
@@ -607,6 +642,11 @@ impl Snn {
         let max_density = self.config.projection.max_density();
         let mut x = x;
         for (layer, planned) in self.layers.iter().zip(&self.plan) {
+            if self.config.ann && layer.is_stateful() {
+                // The ANN of the same layers: ReLU for the neurons (one step, no spikes).
+                x = burn::tensor::activation::relu(x);
+                continue;
+            }
             if repeat > 1 && layer.is_stateful() {
                 x = x.repeat_dim(0, repeat);
                 repeat = 1;

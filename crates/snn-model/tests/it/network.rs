@@ -64,3 +64,60 @@ fn membrane_readout_closed_form_equals_the_integrator() {
         assert!(max_rel_err(&a, &b, 1e-4) < 1e-5, "{name}: {a:?} vs {b:?}");
     }
 }
+
+/// `ann = true`: the same layers as a conventional network, `W₂·relu(W₁·x + b₁) + b₂`, computed
+/// here by hand from the module's weights; no spiking layers; refused with more than one step
+/// or a spike code.
+#[test]
+fn ann_mode_is_the_relu_network_of_the_same_layers() {
+    use snn_model::EncoderConfig;
+    use snn_model::layer::Layer;
+    for (name, device) in devices() {
+        let config = SnnConfig {
+            inputs: 20,
+            hidden: Some(vec![16]),
+            classes: 5,
+            steps: 1,
+            encoder: EncoderConfig::Direct {},
+            ann: true,
+            ..SnnConfig::default()
+        };
+        config.validate("model").unwrap();
+        let snn = config.init(&device);
+        assert!(snn.spiking_layers().is_empty(), "{name}");
+        let x = Tensor::<2>::random([3, 20], Distribution::Uniform(0.0, 1.0), &device);
+        let Layer::Linear(hidden) = &snn.layers[0] else {
+            panic!("layer 0 is the linear");
+        };
+        let out = snn.readout.linear();
+        let expected = out.forward(burn::tensor::activation::relu(hidden.forward(x.clone())));
+        let (a, b) = (to_vec(snn.forward(x).logits), to_vec(expected));
+        assert!(max_rel_err(&a, &b, 1e-5) < 1e-5, "{name}: {a:?} vs {b:?}");
+    }
+    let ann = SnnConfig {
+        ann: true,
+        encoder: EncoderConfig::Direct {},
+        steps: 1,
+        ..SnnConfig::default()
+    };
+    let bad = SnnConfig {
+        steps: 4,
+        ..ann.clone()
+    };
+    assert!(
+        bad.validate("model")
+            .unwrap_err()
+            .to_string()
+            .contains("model.steps")
+    );
+    let bad = SnnConfig {
+        encoder: EncoderConfig::Poisson { gain: 1.0 },
+        ..ann
+    };
+    assert!(
+        bad.validate("model")
+            .unwrap_err()
+            .to_string()
+            .contains("model.encoder")
+    );
+}
