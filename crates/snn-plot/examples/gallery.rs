@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use snn_plot::{
-    LayerActivity, Series, SpikeGrid, confusion_matrix, energy_report, firing_rate_histogram,
-    line_chart, raster, spike_map,
+    EnergyCosts, LayerActivity, Series, SpikeGrid, confusion_matrix, energy_report,
+    firing_rate_histogram, line_chart, raster, spike_map,
 };
 
 /// Deterministic pseudo-random numbers in [0, 1) (xorshift64*).
@@ -34,10 +34,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Series {
                 name: "train".into(),
                 points: curve(&|e| 0.99 - 0.3 / (e + 1.0)),
+                markers_only: false,
             },
             Series {
                 name: "test".into(),
                 points: curve(&|e| 0.975 - 0.3 / (e + 1.0)),
+                markers_only: false,
             },
         ],
     )?;
@@ -50,10 +52,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Series {
                 name: "train".into(),
                 points: vec![(1.0, 0.42)],
+                markers_only: false,
             },
             Series {
                 name: "test".into(),
                 points: vec![(1.0, 0.35)],
+                markers_only: false,
             },
         ],
     )?;
@@ -140,6 +144,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         0.0,
         1,
         100,
+        EnergyCosts::default(),
     );
     println!("{report:#?}");
     println!("figures in {}", out.display());

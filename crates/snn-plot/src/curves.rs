@@ -20,10 +20,12 @@ pub struct Series {
     pub name: String,
     /// `(x, y)` points in drawing order. Points with a non-finite coordinate are skipped.
     pub points: Vec<(f64, f64)>,
+    /// Draw the markers alone, not the line through them (a scatter of runs).
+    pub markers_only: bool,
 }
 
 /// Draws `series` as lines with a round marker at every point (so a one-point series, as
-/// from a one-epoch run, is still visible) to `stem.png` and `stem.svg`, [`LINE_CHART_SIZE`].
+/// from a one-epoch run, is still visible; `markers_only` series as markers alone) to `stem.png` and `stem.svg`, [`LINE_CHART_SIZE`].
 ///
 /// Axis ranges cover all finite points with 5 % padding (a degenerate range, e.g. a single
 /// point, is widened around its value). With no finite point at all the chart is drawn empty on
@@ -168,6 +170,16 @@ impl Figure for LineChart<'_> {
         for (i, (s, points)) in curves.iter().enumerate() {
             let colour = series_colour(i);
             let line = colour.stroke_width(2);
+            if s.markers_only {
+                let drawn = chart
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
+                if !s.name.is_empty() {
+                    drawn.label(s.name.as_str()).legend(move |(x, y)| {
+                        EmptyElement::at((x + 12, y)) + Circle::new((0, 0), 4, colour.filled())
+                    });
+                }
+                continue;
+            }
             let drawn = chart.draw_series(LineSeries::new(points.iter().copied(), line))?;
             if !s.name.is_empty() {
                 drawn.label(s.name.as_str()).legend(move |(x, y)| {

@@ -17,6 +17,33 @@ pub const E_AC_PJ: f64 = 0.9;
 /// 3.7 pJ + add 0.9 pJ (Horowitz, ISSCC 2014).
 pub const E_MAC_PJ: f64 = 4.6;
 
+/// The per-operation energies an estimate uses, in picojoules.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct EnergyCosts {
+    /// One accumulate (a synaptic operation of the spiking network).
+    pub ac_pj: f64,
+    /// One multiply-accumulate (the ANN's operation, and the spiking network's on dense input).
+    pub mac_pj: f64,
+}
+
+impl EnergyCosts {
+    /// 45 nm, 32-bit float (Horowitz, ISSCC 2014): [`E_AC_PJ`], [`E_MAC_PJ`].
+    pub const HOROWITZ_45NM: Self = Self {
+        ac_pj: E_AC_PJ,
+        mac_pj: E_MAC_PJ,
+    };
+}
+
+impl Default for EnergyCosts {
+    fn default() -> Self {
+        Self::HOROWITZ_45NM
+    }
+}
+
+/// What the estimate leaves out.
+pub const LEAVES_OUT: &str = "memory traffic (weights, membrane potentials, spikes), neuron \
+state updates, the input encoding and control: arithmetic only, as is usual for this comparison";
+
 /// Measured activity of one spiking layer whose spikes drive the next layer (the input
 /// encoding feeding the first hidden layer, a hidden layer feeding the next one or the output).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -56,9 +83,11 @@ pub struct EnergyReport {
     pub snn_dense_macs_per_inference: f64,
     /// MACs of the same network as an ANN evaluated once (every weight layer and the readout).
     pub ann_macs_per_inference: f64,
-    /// `synops_per_inference · E_AC_PJ + snn_dense_macs_per_inference · E_MAC_PJ`.
+    /// The per-operation energies used.
+    pub costs: EnergyCosts,
+    /// `synops_per_inference · ac_pj + snn_dense_macs_per_inference · mac_pj`.
     pub snn_energy_pj: f64,
-    /// `ann_macs_per_inference · E_MAC_PJ`.
+    /// `ann_macs_per_inference · mac_pj`.
     pub ann_energy_pj: f64,
     /// `snn_energy_pj / ann_energy_pj`: below 1 the spiking network is cheaper. 0 when the ANN
     /// energy is 0 (no dense layers), so the report never holds NaN or infinity.
@@ -72,14 +101,15 @@ fn ratio(num: f64, den: f64) -> f64 {
 /// Computes the report from the layers' spike counts, summed over `examples` examples of
 /// `steps` time steps each; `ann_macs` is the MAC count of the same network as an ANN evaluated
 /// once, `dense_macs` the MACs the spiking network itself does per example on non-spike input
-/// (a direct-input first layer; 0 for spike-coded input). Rates and per-inference numbers are 0
-/// when `examples`, `steps` or `neurons` is 0.
+/// (a direct-input first layer; 0 for spike-coded input), priced at `costs`. Rates and
+/// per-inference numbers are 0 when `examples`, `steps` or `neurons` is 0.
 pub fn energy_report(
     layers: &[LayerActivity],
     ann_macs: f64,
     dense_macs: f64,
     examples: usize,
     steps: usize,
+    costs: EnergyCosts,
 ) -> EnergyReport {
     let per_layer: Vec<LayerReport> = layers
         .iter()
@@ -89,13 +119,15 @@ pub fn energy_report(
             synops_per_inference: ratio(l.spikes * l.fan_out as f64, examples as f64),
         })
         .collect();
+    // `+ 0.0`: an empty sum is −0.0, which would print as "-0".
     let synops_per_inference = per_layer
         .iter()
         .map(|l| l.synops_per_inference)
-        .sum::<f64>();
+        .sum::<f64>()
+        + 0.0;
     let ann_macs_per_inference = ann_macs;
-    let snn_energy_pj = synops_per_inference * E_AC_PJ + dense_macs * E_MAC_PJ;
-    let ann_energy_pj = ann_macs_per_inference * E_MAC_PJ;
+    let snn_energy_pj = synops_per_inference * costs.ac_pj + dense_macs * costs.mac_pj;
+    let ann_energy_pj = ann_macs_per_inference * costs.mac_pj;
     EnergyReport {
         examples,
         steps,
@@ -103,6 +135,7 @@ pub fn energy_report(
         synops_per_inference,
         snn_dense_macs_per_inference: dense_macs,
         ann_macs_per_inference,
+        costs,
         snn_energy_pj,
         ann_energy_pj,
         energy_ratio: ratio(snn_energy_pj, ann_energy_pj),
@@ -120,7 +153,11 @@ mod tests {
     /// 4 inputs → 3 hidden → 2 outputs, 2 examples of 5 steps. The input layer spiked 10
     /// times in all, the hidden layer 6 times.
     fn tiny() -> EnergyReport {
-        let layers = [
+        energy_report(&tiny_layers(), 18.0, 0.0, 2, 5, EnergyCosts::default())
+    }
+
+    fn tiny_layers() -> [LayerActivity; 2] {
+        [
             LayerActivity {
                 name: "input".into(),
                 neurons: 4,
@@ -133,8 +170,7 @@ mod tests {
                 fan_out: 2,
                 spikes: 6.0,
             },
-        ];
-        energy_report(&layers, 18.0, 0.0, 2, 5)
+        ]
     }
 
     #[test]
@@ -171,11 +207,27 @@ mod tests {
             0.0,
             0,
             0,
+            EnergyCosts::default(),
         );
         assert_eq!(r.per_layer[0].mean_rate, 0.0);
         assert_eq!(r.synops_per_inference, 0.0);
         assert_eq!(r.ann_energy_pj, 0.0);
         assert_eq!(r.energy_ratio, 0.0);
+    }
+
+    /// Other per-operation energies scale each side by its own price.
+    #[test]
+    fn given_costs_price_each_operation() {
+        let base = tiny();
+        let costs = EnergyCosts {
+            ac_pj: 0.03,
+            mac_pj: 0.2,
+        };
+        let r = energy_report(&tiny_layers(), 18.0, 0.0, 2, 5, costs);
+        assert!(close(r.snn_energy_pj, 21.0 * 0.03));
+        assert!(close(r.ann_energy_pj, 18.0 * 0.2));
+        assert_eq!(r.costs, costs);
+        assert_eq!(r.synops_per_inference, base.synops_per_inference);
     }
 
     /// Direct input: the first layer's MACs are paid at the MAC price on top of the SynOps.
@@ -187,7 +239,7 @@ mod tests {
             fan_out: 2,
             spikes: 6.0,
         }];
-        let r = energy_report(&layers, 18.0, 12.0, 2, 5);
+        let r = energy_report(&layers, 18.0, 12.0, 2, 5, EnergyCosts::default());
         assert!(close(r.synops_per_inference, 6.0));
         assert!(close(r.snn_energy_pj, 6.0 * 0.9 + 12.0 * 4.6));
         assert!(close(r.snn_dense_macs_per_inference, 12.0));

@@ -29,7 +29,10 @@ mod style;
 
 pub use confusion::{confusion_matrix, confusion_matrix_size};
 pub use curves::{LINE_CHART_SIZE, Series, line_chart};
-pub use energy::{E_AC_PJ, E_MAC_PJ, EnergyReport, LayerActivity, LayerReport, energy_report};
+pub use energy::{
+    E_AC_PJ, E_MAC_PJ, EnergyCosts, EnergyReport, LEAVES_OUT, LayerActivity, LayerReport,
+    energy_report,
+};
 pub use error::PlotError;
 pub use histogram::{firing_rate_histogram, firing_rate_histogram_size};
 pub use render::figure_paths;

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use burn::tensor::Tensor;
 use serde::Serialize;
 use snn_model::Snn;
-use snn_plot::{EnergyReport, LayerActivity, Series, SpikeGrid};
+use snn_plot::{EnergyCosts, EnergyReport, LEAVES_OUT, LayerActivity, Series, SpikeGrid};
 
 use crate::data::{ImageDataset, intensities};
 use crate::inference::evaluate;
@@ -127,6 +127,7 @@ fn plot_curves(run_dir: &Path, figures: &Path) -> Result<()> {
                     .filter(|r| r.split == *split)
                     .filter_map(|r| Some((r.epoch as f64, r.get(metric)?)))
                     .collect(),
+                markers_only: false,
             })
             .collect();
         let title = format!(
@@ -184,8 +185,10 @@ pub struct Report {
     pub steps: usize,
     pub layers: Vec<LayerStats>,
     pub energy: EnergyReport,
-    /// Where the per-operation energies come from.
-    pub energy_source: &'static str,
+    /// Where the per-operation energies (`energy.costs`) come from.
+    pub energy_source: String,
+    /// What the energy estimate leaves out.
+    pub energy_leaves_out: &'static str,
 }
 
 /// Firing statistics of one spiking layer.
@@ -202,8 +205,8 @@ pub const ENERGY_SOURCE: &str = "M. Horowitz, \"Computing's energy problem (and 
 ISSCC 2014: 45 nm, 32-bit float add 0.9 pJ, multiply 3.7 pJ (multiply-accumulate 4.6 pJ)";
 
 /// Computes the report of the run on the first `images` images of `test` (its checked test
-/// split) and writes `report.json`.
-pub fn report(run: &Run, test: &ImageDataset, images: usize) -> Result<Report> {
+/// split), energies priced at `costs`, and writes `report.json`.
+pub fn report(run: &Run, test: &ImageDataset, images: usize, costs: EnergyCosts) -> Result<Report> {
     let (config, model, device) = (&run.config, &run.model, &run.device);
     device.seed(config.train.seed);
     let data = test.images();
@@ -235,6 +238,7 @@ pub fn report(run: &Run, test: &ImageDataset, images: usize) -> Result<Report> {
         model.snn.dense_input_macs(),
         indices.len(),
         steps,
+        costs,
     );
     for (i, t) in totals.iter().enumerate() {
         let silent = ever_fired[i].iter().filter(|f| !**f).count();
@@ -250,7 +254,15 @@ pub fn report(run: &Run, test: &ImageDataset, images: usize) -> Result<Report> {
         steps,
         layers,
         energy,
-        energy_source: ENERGY_SOURCE,
+        energy_source: if costs == EnergyCosts::HOROWITZ_45NM {
+            ENERGY_SOURCE.to_string()
+        } else {
+            format!(
+                "given (--ac-pj, --mac-pj): accumulate {} pJ, multiply-accumulate {} pJ",
+                costs.ac_pj, costs.mac_pj
+            )
+        },
+        energy_leaves_out: LEAVES_OUT,
     };
     let json = serde_json::to_string_pretty(&report).expect("report serialises");
     write_atomic(&run.dir.join("report.json"), json.as_bytes())?;
@@ -278,13 +290,15 @@ impl Report {
             "synaptic operations per inference: {:.0} (accumulates)\n\
              same network as an ANN:            {:.0} multiply-accumulates\n\
              energy per inference: SNN {:.1} nJ vs ANN {:.1} nJ (ratio {:.2})\n\
-             energies: {}\n",
+             energies: {}\n\
+             left out: {}\n",
             e.synops_per_inference,
             e.ann_macs_per_inference,
             e.snn_energy_pj / 1e3,
             e.ann_energy_pj / 1e3,
             e.energy_ratio,
-            self.energy_source
+            self.energy_source,
+            self.energy_leaves_out
         ));
         out
     }

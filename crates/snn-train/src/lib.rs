@@ -19,4 +19,5 @@ pub mod run_dir;
 pub mod run_logger;
 pub mod self_test;
 pub mod sparsity;
+pub mod sweep;
 pub mod training;

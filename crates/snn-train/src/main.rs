@@ -117,6 +117,43 @@ enum Command {
         /// Test images measured.
         #[arg(long, default_value_t = 1000)]
         images: usize,
+        /// Energy of one accumulate (a synaptic operation), in pJ [default: 0.9, 45 nm,
+        /// Horowitz ISSCC 2014].
+        #[arg(long, value_name = "PJ")]
+        ac_pj: Option<f64>,
+        /// Energy of one multiply-accumulate, in pJ [default: 4.6, 45 nm, Horowitz ISSCC 2014].
+        #[arg(long, value_name = "PJ")]
+        mac_pj: Option<f64>,
+    },
+    /// Train a grid of variants of a config (steps × encoders × firing-rate penalty weights) and
+    /// the same layers as an ANN, within a time budget; writes sweep.csv and a Pareto figure of
+    /// test accuracy against estimated energy per inference.
+    Sweep {
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// The config varied.
+        #[arg(long, value_name = "FILE", default_value = "configs/sweep-fc.toml")]
+        config: PathBuf,
+        #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+        data: PathBuf,
+        /// New or empty directory for the sweep's runs and results.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Time steps tried, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "5,10,25")]
+        steps: Vec<usize>,
+        /// Input encoders tried (poisson, latency, direct), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "poisson,latency,direct")]
+        encoders: Vec<String>,
+        /// Firing-rate penalty weights tried ([train.sparsity] weight; 0 = none), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "0,1")]
+        sparsity: Vec<f64>,
+        /// Time budget (e.g. 30m, 1h): no run starts that would likely end after it.
+        #[arg(long, default_value = "30m")]
+        budget: humantime::Duration,
+        /// Test images each run's energy is measured on.
+        #[arg(long, default_value_t = 1000)]
+        images: usize,
     },
     /// Class probabilities for one image (28×28 grayscale PNG, or any size, resized).
     Predict {
@@ -218,12 +255,27 @@ fn run(cli: Cli) -> Result<()> {
             println!("figures written to {}", on.run.join("figures").display());
             Ok(())
         }
-        Some(Command::Report { on, images }) => {
+        Some(Command::Report {
+            on,
+            images,
+            ac_pj,
+            mac_pj,
+        }) => {
+            let default = snn_plot::EnergyCosts::default();
+            let costs = snn_plot::EnergyCosts {
+                ac_pj: ac_pj.unwrap_or(default.ac_pj),
+                mac_pj: mac_pj.unwrap_or(default.mac_pj),
+            };
+            for (flag, value) in [("--ac-pj", costs.ac_pj), ("--mac-pj", costs.mac_pj)] {
+                if !(value.is_finite() && value > 0.0) {
+                    bail!("{flag} {value}: an energy per operation must be a number of pJ > 0");
+                }
+            }
             let backend = on.backend.resolve()?;
             let run = Run::open(&on.run, &backend.device)?;
             let test = run.test_data(&on.data, Some(images))?;
             let _lock = RunLock::acquire(&on.run)?;
-            let report = snn_train::analysis::report(&run, &test, images)?;
+            let report = snn_train::analysis::report(&run, &test, images, costs)?;
             print!("{}", report.text());
             Ok(())
         }
@@ -316,6 +368,54 @@ fn run(cli: Cli) -> Result<()> {
                 "self-test on {}{detail}: all {} checks passed",
                 report.backend,
                 report.checks.len()
+            );
+            Ok(())
+        }
+        Some(Command::Sweep {
+            backend,
+            config,
+            data,
+            out,
+            steps,
+            encoders,
+            sparsity,
+            budget,
+            images,
+        }) => {
+            let req = snn_train::sweep::SweepRequest {
+                base: RunConfig::load(&config)?,
+                base_origin: config.display().to_string(),
+                backend: backend.resolve()?,
+                data_dir: data,
+                out,
+                steps,
+                encoders,
+                sparsity_weights: sparsity,
+                budget: budget.into(),
+                report_images: images,
+            };
+            let (points, left_out) = snn_train::sweep::run(&req)?;
+            for p in &points {
+                println!(
+                    "{:<22} accuracy {:6.2}%  energy {:9.1} nJ  ({:.3} of the ANN)  {:5.0} s",
+                    p.name,
+                    p.test_accuracy,
+                    p.energy_nj,
+                    p.energy_nj / p.ann_energy_nj,
+                    p.seconds
+                );
+            }
+            if !left_out.is_empty() {
+                let why = if snn_train::training::ctrl_c_pressed() {
+                    "after Ctrl-C".to_string()
+                } else {
+                    format!("by the {budget} budget")
+                };
+                println!("left out {why}: {}", left_out.join(", "));
+            }
+            println!(
+                "results in {} (sweep.csv, pareto.png, pareto.svg)",
+                req.out.display()
             );
             Ok(())
         }
@@ -417,7 +517,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
                 Ok(()) => eprintln!("figures in {}", run_dir.join("figures").display()),
                 Err(e) => eprintln!("warning: figures not written: {e:#}"),
             }
-            match snn_train::analysis::report(run, test, 1000) {
+            match snn_train::analysis::report(run, test, 1000, snn_plot::EnergyCosts::default()) {
                 Ok(report) => eprint!("{}", report.text()),
                 Err(e) => eprintln!("warning: report not written: {e:#}"),
             }

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -347,18 +346,38 @@ fn summarize(run_dir: &Path, config: &RunConfig, backend: &str, wall: f64) -> Re
 }
 
 /// Ctrl-C asks Burn to stop after the current batch (a second Ctrl-C exits at once).
+/// The interrupter of the run being trained, which Ctrl-C stops; one process-wide handler
+/// serves every run of the process (a sweep trains many).
+static CURRENT_RUN: std::sync::Mutex<Option<Interrupter>> = std::sync::Mutex::new(None);
+/// Set by the first Ctrl-C; a second one quits at once.
+static CTRL_C_PRESSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether Ctrl-C was pressed in this process (a sweep then starts no further run).
+pub fn ctrl_c_pressed() -> bool {
+    CTRL_C_PRESSED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 fn install_ctrl_c(interrupter: Interrupter) {
-    let pressed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let result = ctrlc::set_handler(move || {
-        if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            std::process::exit(130);
+    *CURRENT_RUN.lock().unwrap_or_else(|p| p.into_inner()) = Some(interrupter);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let result = ctrlc::set_handler(|| {
+            if CTRL_C_PRESSED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nCtrl-C: stopping after the current batch (press again to quit now)");
+            if let Some(run) = CURRENT_RUN
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+            {
+                run.stop(Some("Ctrl-C"));
+            }
+        });
+        if let Err(e) = result {
+            eprintln!("warning: cannot install the Ctrl-C handler: {e}");
         }
-        eprintln!("\nCtrl-C: stopping after the current batch (press again to quit now)");
-        interrupter.stop(Some("Ctrl-C"));
     });
-    if let Err(e) = result {
-        eprintln!("warning: cannot install the Ctrl-C handler: {e}");
-    }
 }
 
 /// Drops TensorBoard records past the resumed epoch so the event files agree with `metrics.csv`.

@@ -20,10 +20,12 @@ fn accuracy_series(epochs: usize) -> Vec<Series> {
         Series {
             name: "train".into(),
             points: curve(0.05),
+            markers_only: false,
         },
         Series {
             name: "test".into(),
             points: curve(0.0),
+            markers_only: false,
         },
     ]
 }
@@ -57,10 +59,12 @@ fn single_point_series_draw_markers() {
         Series {
             name: "train".into(),
             points: vec![(1.0, 0.7)],
+            markers_only: false,
         },
         Series {
             name: "test".into(),
             points: vec![(1.0, 0.6)],
+            markers_only: false,
         },
     ];
     line_chart(&stem, "Loss", "epoch", "loss", &series).unwrap();
@@ -81,6 +85,7 @@ fn degenerate_line_charts_still_render() {
             vec![Series {
                 name: "x".into(),
                 points: vec![],
+                markers_only: false,
             }],
         ),
         (
@@ -88,6 +93,7 @@ fn degenerate_line_charts_still_render() {
             vec![Series {
                 name: "".into(),
                 points: vec![(f64::NAN, 1.0), (1.0, f64::INFINITY)],
+                markers_only: false,
             }],
         ),
         (
@@ -95,6 +101,7 @@ fn degenerate_line_charts_still_render() {
             vec![Series {
                 name: "flat".into(),
                 points: vec![(0.0, 0.0), (1.0, 0.0)],
+                markers_only: false,
             }],
         ),
     ];

@@ -143,7 +143,14 @@ fn synops_equal_a_hand_count() {
     let layers = activity(&snn, &trace.layers);
     assert_eq!((layers[0].spikes, layers[0].fan_out), (3.0, 2));
     assert_eq!((layers[1].spikes, layers[1].fan_out), (4.0, 2));
-    let report = snn_plot::energy_report(&layers, snn.ann_macs(), snn.dense_input_macs(), 1, 4);
+    let report = snn_plot::energy_report(
+        &layers,
+        snn.ann_macs(),
+        snn.dense_input_macs(),
+        1,
+        4,
+        snn_plot::EnergyCosts::default(),
+    );
     assert_eq!(report.synops_per_inference, 14.0);
     assert_eq!(report.ann_macs_per_inference, 10.0);
     assert!((report.snn_energy_pj - 14.0 * 0.9).abs() < 1e-9);
@@ -225,6 +232,51 @@ fn a_conv_run_works_with_eval_plot_report_and_predict() {
         .unwrap();
     assert_eq!(dense, plan[0].macs as f64);
     assert_eq!(plan[0].macs, plan[0].output.len() * 9);
+    // The default energies are stated with their numbers; other ones price each side.
+    let energy = &report["energy"];
+    assert_eq!(energy["costs"]["ac_pj"], 0.9);
+    assert_eq!(energy["costs"]["mac_pj"], 4.6);
+    assert!(
+        report["energy_leaves_out"]
+            .as_str()
+            .unwrap()
+            .contains("memory")
+    );
+    let synops_all = energy["synops_per_inference"].as_f64().unwrap();
+    let ann_macs = energy["ann_macs_per_inference"].as_f64().unwrap();
+    let args = [
+        "--data",
+        data.to_str().unwrap(),
+        "--images",
+        "50",
+        "--ac-pj",
+        "0.03",
+        "--mac-pj",
+        "0.2",
+    ];
+    ok(on_run("report", &args));
+    let priced: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    let snn_pj = priced["energy"]["snn_energy_pj"].as_f64().unwrap();
+    let expected = synops_all * 0.03 + dense * 0.2;
+    assert!(
+        (snn_pj - expected).abs() <= 1e-9 * expected,
+        "{snn_pj} vs {expected}"
+    );
+    let ann_pj = priced["energy"]["ann_energy_pj"].as_f64().unwrap();
+    assert!(
+        (ann_pj - ann_macs * 0.2).abs() <= 1e-9 * ann_pj,
+        "{ann_pj} vs {ann_macs} · 0.2"
+    );
+    assert!(priced["energy_source"].as_str().unwrap().contains("given"));
+    let refused = on_run(
+        "report",
+        &["--data", data.to_str().unwrap(), "--ac-pj", "0"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--ac-pj 0: an energy per operation")
+    );
     let png = figures.join("confusion.png");
     ok(on_run(
         "predict",
@@ -272,7 +324,14 @@ fn conv_synops_use_the_kernel_fan_out() {
         &device,
     ));
     let layers = activity(&snn, &trace.layers);
-    let report = snn_plot::energy_report(&layers, snn.ann_macs(), snn.dense_input_macs(), 1, 3);
+    let report = snn_plot::energy_report(
+        &layers,
+        snn.ann_macs(),
+        snn.dense_input_macs(),
+        1,
+        3,
+        snn_plot::EnergyCosts::default(),
+    );
     let expected = layers[0].spikes * 18.0 + layers[1].spikes * 2.0;
     assert_eq!(report.synops_per_inference, expected);
     assert!((report.snn_energy_pj - (expected * 0.9 + 4.0 * 4.6)).abs() < 1e-9);

@@ -10,3 +10,4 @@ mod learning;
 mod resume;
 mod smoke;
 mod sparsity;
+mod sweep;
