@@ -35,7 +35,12 @@ pub struct Options {
 pub fn run(root: &Path, options: &Options) -> Result<()> {
     let root = &root.canonicalize()?;
     let out = &options.out;
-    if out.exists() && fs::read_dir(out)?.next().is_some() {
+    let occupied = out.exists()
+        && fs::read_dir(out)
+            .with_context(|| format!("{}: not a directory one can read", out.display()))?
+            .next()
+            .is_some();
+    if occupied {
         bail!(
             "{}: the directory is not empty; give a new or empty directory for the bundle",
             out.display()

@@ -42,6 +42,15 @@ impl Default for EncoderConfig {
 }
 
 impl EncoderConfig {
+    /// The `kind` of the TOML section (`poisson`, `latency`, `direct`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EncoderConfig::Poisson { .. } => "poisson",
+            EncoderConfig::Latency { .. } => "latency",
+            EncoderConfig::Direct {} => "direct",
+        }
+    }
+
     /// Encodes `intensity` `[B, N]` into `steps` time steps.
     pub fn encode(&self, intensity: Tensor<2>, steps: usize) -> Tensor<3> {
         match *self {

@@ -51,6 +51,7 @@ pub fn run(req: &LayerBenchRequest) -> Result<LayerBenchResult> {
         hidden: Some(vec![req.neurons]),
         ..SnnConfig::default()
     };
+    as_network.check_batch(req.batch, "--batch")?;
     check_memory(&as_network, req.batch, Phase::Training, "--batch")?;
     let device = req.backend.device.clone().autodiff();
     device.seed(7);

@@ -1,5 +1,6 @@
 //! Training metrics of our own: the firing rate of each spiking layer (the mean fraction of
-//! (neuron, step) slots that carry a spike), and the guard that stops training at the first
+//! (neuron, step) slots that carry a spike) and the firing-rate penalty, both batch means of
+//! [`BatchMeanMetric`], and the guard that stops training at the first
 //! batch whose loss is not a finite number.
 
 use std::sync::{Arc, Mutex};
@@ -20,28 +21,39 @@ pub struct FiringRateInput {
     pub steps_times_batch: usize,
 }
 
-/// Mean firing rate of one spiking layer: `spikes / (N · T · B)`, averaged over the epoch with
-/// batch-size weights. Named `rate_<layer>` (e.g. `rate_hidden0`).
-#[derive(Clone)]
-pub struct FiringRateMetric {
-    layer: usize,
+/// Extracts a batch's value and its weight (the batch size) from a step output.
+type BatchValue<I> = dyn Fn(&I) -> (f64, usize) + Send + Sync;
+
+/// A number per batch (extracted from the step output by `value`, with its batch size as weight),
+/// averaged over the epoch with batch-size weights; lower is better.
+pub struct BatchMeanMetric<I> {
     name: MetricName,
     state: NumericMetricState,
+    value: Arc<BatchValue<I>>,
 }
 
-impl FiringRateMetric {
-    /// The metric for spiking layer `layer` (index into the network's spiking layers).
-    pub fn new(layer: usize, layer_name: &str) -> Self {
+impl<I> Clone for BatchMeanMetric<I> {
+    fn clone(&self) -> Self {
         Self {
-            layer,
-            name: Arc::new(format!("rate_{layer_name}")),
-            state: NumericMetricState::default(),
+            name: self.name.clone(),
+            state: self.state.clone(),
+            value: self.value.clone(),
         }
     }
 }
 
-impl Metric for FiringRateMetric {
-    type Input = FiringRateInput;
+impl<I> BatchMeanMetric<I> {
+    fn new(name: String, value: impl Fn(&I) -> (f64, usize) + Send + Sync + 'static) -> Self {
+        Self {
+            name: Arc::new(name),
+            state: NumericMetricState::default(),
+            value: Arc::new(value),
+        }
+    }
+}
+
+impl<I: Send + Sync + 'static> Metric for BatchMeanMetric<I> {
+    type Input = I;
 
     fn name(&self) -> MetricName {
         self.name.clone()
@@ -49,12 +61,11 @@ impl Metric for FiringRateMetric {
 
     fn update(
         &mut self,
-        item: &FiringRateInput,
+        item: &I,
         _metadata: &MetricMetadata,
     ) -> Result<SerializedEntry, TensorReadError> {
-        let slots = (item.layer_sizes[self.layer] * item.steps_times_batch) as f64;
-        let rate = item.spike_counts[self.layer] / slots;
-        self.state.update(rate, item.steps_times_batch);
+        let (value, weight) = (self.value)(item);
+        self.state.update(value, weight);
         Ok(self.state.compute_update(format(&self.name)))
     }
 
@@ -75,7 +86,7 @@ impl Metric for FiringRateMetric {
     }
 }
 
-impl Numeric for FiringRateMetric {
+impl<I: Send + Sync + 'static> Numeric for BatchMeanMetric<I> {
     fn value(&self) -> Option<NumericEntry> {
         Some(self.state.current_value())
     }
@@ -87,6 +98,18 @@ impl Numeric for FiringRateMetric {
     fn final_value(&self) -> NumericEntry {
         self.state.final_value()
     }
+}
+
+/// Mean firing rate of spiking layer `layer` (index into the network's spiking layers):
+/// `spikes / (N · T · B)`. Named `rate_<layer>` (e.g. `rate_hidden0`).
+pub fn firing_rate_metric(layer: usize, layer_name: &str) -> BatchMeanMetric<FiringRateInput> {
+    BatchMeanMetric::new(
+        format!("rate_{layer_name}"),
+        move |item: &FiringRateInput| {
+            let slots = (item.layer_sizes[layer] * item.steps_times_batch) as f64;
+            (item.spike_counts[layer] / slots, item.steps_times_batch)
+        },
+    )
 }
 
 /// The firing-rate penalty of one training batch (NaN when none is configured).
@@ -96,74 +119,12 @@ pub struct SparsityLossInput {
     pub batch_size: usize,
 }
 
-/// The firing-rate penalty's share of the training loss (`sparsity_loss`), averaged over the
-/// epoch with batch-size weights; registered only with `[train.sparsity]`.
-#[derive(Clone)]
-pub struct SparsityLossMetric {
-    name: MetricName,
-    state: NumericMetricState,
-}
-
-impl SparsityLossMetric {
-    pub fn new() -> Self {
-        Self {
-            name: Arc::new("sparsity_loss".into()),
-            state: NumericMetricState::default(),
-        }
-    }
-}
-
-impl Default for SparsityLossMetric {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Metric for SparsityLossMetric {
-    type Input = SparsityLossInput;
-
-    fn name(&self) -> MetricName {
-        self.name.clone()
-    }
-
-    fn update(
-        &mut self,
-        item: &SparsityLossInput,
-        _metadata: &MetricMetadata,
-    ) -> Result<SerializedEntry, TensorReadError> {
-        self.state.update(item.value, item.batch_size);
-        Ok(self.state.compute_update(format(&self.name)))
-    }
-
-    fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
-        Ok(self.state.compute_final(format(&self.name)))
-    }
-
-    fn clear(&mut self) {
-        self.state.reset();
-    }
-
-    fn attributes(&self) -> MetricAttributes {
-        NumericAttributes {
-            unit: None,
-            higher_is_better: false,
-        }
-        .into()
-    }
-}
-
-impl Numeric for SparsityLossMetric {
-    fn value(&self) -> Option<NumericEntry> {
-        Some(self.state.current_value())
-    }
-
-    fn running_value(&self) -> Option<NumericEntry> {
-        Some(self.state.running_value())
-    }
-
-    fn final_value(&self) -> NumericEntry {
-        self.state.final_value()
-    }
+/// The firing-rate penalty's share of the training loss (`sparsity_loss`); registered only with
+/// `[train.sparsity]`.
+pub fn sparsity_loss_metric() -> BatchMeanMetric<SparsityLossInput> {
+    BatchMeanMetric::new("sparsity_loss".into(), |item: &SparsityLossInput| {
+        (item.value, item.batch_size)
+    })
 }
 
 fn format(name: &MetricName) -> FormatOptions {

@@ -16,6 +16,7 @@ use snn_model::conformance::{self, Comparison};
 
 use crate::backend::Backend;
 use crate::layer_bench::lif_scan_ms;
+use crate::run_dir::write_atomic;
 
 /// Shape of the timed LIF scan.
 pub const TIMING_SHAPE: [usize; 3] = [100, 64, 256];
@@ -117,22 +118,8 @@ pub fn run(backend: &Backend, timing: bool) -> Result<SelfTestReport> {
     })
 }
 
-/// Writes the report as JSON (to a new file beside the target, then renamed into place).
+/// Writes the report as JSON (atomically: a new file renamed into place).
 pub fn write_json(report: &SelfTestReport, path: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(report)?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
-        format!(
-            "--json {}: cannot write in {}",
-            path.display(),
-            dir.display()
-        )
-    })?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-    tmp.persist(path)
-        .with_context(|| format!("--json {}: cannot write the report", path.display()))?;
-    Ok(())
+    write_atomic(path, text.as_bytes()).with_context(|| format!("--json {}", path.display()))
 }

@@ -26,6 +26,7 @@ use snn_plot::{EnergyCosts, Series};
 use crate::analysis::report;
 use crate::backend::Backend;
 use crate::config::RunConfig;
+use crate::limits::{Phase, check_memory};
 use crate::run::Run;
 use crate::run_dir::write_atomic;
 use crate::sparsity::SparsityConfig;
@@ -102,6 +103,13 @@ pub fn plan(req: &SweepRequest) -> Result<Vec<(String, RunConfig)>> {
     if req.steps.is_empty() || req.encoders.is_empty() || req.sparsity_weights.is_empty() {
         bail!("--steps, --encoders and --sparsity each need at least one value");
     }
+    if let Some(w) = req
+        .sparsity_weights
+        .iter()
+        .find(|w| !(w.is_finite() && **w >= 0.0))
+    {
+        bail!("--sparsity {w}: a penalty weight must be a finite number ≥ 0 (0: no penalty)");
+    }
     let mut out = Vec::new();
     let mut ann = req.base.clone();
     ann.model.ann = true;
@@ -132,10 +140,24 @@ pub fn plan(req: &SweepRequest) -> Result<Vec<(String, RunConfig)>> {
             }
         }
     }
+    if let Some(i) = (1..out.len()).find(|&i| out[..i].iter().any(|(n, _)| *n == out[i].0)) {
+        bail!(
+            "--steps, --encoders, --sparsity: the point {} comes twice; give each value once",
+            out[i].0
+        );
+    }
+    // Every point is checked before the first one trains, so a sweep never stops half-way on a
+    // setting it could have refused at the start.
     for (name, config) in &out {
-        config
-            .validate()
-            .with_context(|| format!("sweep point {name} (from {})", req.base_origin))?;
+        let context = || format!("sweep point {name} (from {})", req.base_origin);
+        config.validate().with_context(context)?;
+        check_memory(
+            &config.model,
+            config.train.batch_size,
+            Phase::Training,
+            "train.batch_size",
+        )
+        .with_context(context)?;
     }
     Ok(out)
 }
@@ -179,12 +201,7 @@ pub fn run(req: &SweepRequest) -> Result<(Vec<SweepPoint>, Vec<String>)> {
 fn train_and_measure(req: &SweepRequest, name: String, config: RunConfig) -> Result<SweepPoint> {
     let dir = req.out.join(&name);
     let (steps, ann) = (config.model.steps, config.model.ann);
-    let encoder = match config.model.encoder {
-        EncoderConfig::Poisson { .. } => "poisson",
-        EncoderConfig::Latency { .. } => "latency",
-        EncoderConfig::Direct {} => "direct",
-    }
-    .to_string();
+    let encoder = config.model.encoder.kind().to_string();
     let sparsity_weight = config.train.sparsity.as_ref().map_or(0.0, |s| s.weight);
     let test_limit = config.train.test_limit;
     let began = Instant::now();

@@ -23,7 +23,7 @@ use crate::classifier::Classifier;
 use crate::config::RunConfig;
 use crate::data::{DigitBatcher, Split, load_split};
 use crate::limits::{Phase, check_memory};
-use crate::metrics::{FiringRateMetric, NonFiniteLossGuard, SparsityLossMetric};
+use crate::metrics::{NonFiniteLossGuard, firing_rate_metric, sparsity_loss_metric};
 use crate::progress::{ProgressRenderer, SplitClock};
 use crate::run::load_weights;
 use crate::run_dir::{
@@ -190,11 +190,11 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         .num_epochs(config.train.epochs);
     for (i, name) in layer_names.iter().enumerate() {
         training = training
-            .metric_train_numeric(FiringRateMetric::new(i, name))
-            .metric_valid_numeric(FiringRateMetric::new(i, name));
+            .metric_train_numeric(firing_rate_metric(i, name))
+            .metric_valid_numeric(firing_rate_metric(i, name));
     }
     if config.train.sparsity.is_some() {
-        training = training.metric_train_numeric(SparsityLossMetric::new());
+        training = training.metric_train_numeric(sparsity_loss_metric());
     }
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);
