@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::mnist_files::DataSetId;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo xtask",
@@ -26,19 +28,27 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Download the four MNIST IDX files (uncompressed, SHA-256 verified).
+    /// Download the four IDX files of MNIST or Fashion-MNIST (uncompressed, SHA-256 verified)
+    /// and write classes.txt (the class names, one per line in label order).
     ///
     /// Files already present and verified are skipped. Each file is written to a
-    /// temporary `.<name>.part-<pid>` file and renamed into place only after its
-    /// checksum matched. A file of another IDX data set in --out (e.g.
-    /// Fashion-MNIST) stops the run before anything is fetched, unless --force.
+    /// temporary `.<name>.part-<pid>` file and renamed into place only after it was
+    /// verified (see --from for what is checked of a raw Fashion-MNIST file). A file of another IDX data set in --out (e.g. MNIST when
+    /// fetching Fashion-MNIST) stops the run before anything is fetched, unless --force.
     FetchMnist {
-        /// Directory to write the files into (created if missing).
-        #[arg(long, value_name = "DIR", default_value = mnist_files::DEFAULT_OUT_DIR)]
-        out: PathBuf,
+        /// The data set: MNIST (pinned by its uncompressed files) or Fashion-MNIST (pinned by
+        /// its .gz files as published).
+        #[arg(long, value_enum, default_value_t = DataSetId::Mnist)]
+        dataset: DataSetId,
+
+        /// Directory to write the files into (created if missing) [default: data/mnist, or
+        /// data/fashion-mnist with --dataset fashion-mnist].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
 
         /// Take the files from this local directory (as `<name>` or `<name>.gz`)
-        /// instead of the network.
+        /// instead of the network. For Fashion-MNIST a `.gz` is checked against its pin,
+        /// a raw file only as a valid IDX file of the right shape.
         #[arg(long, value_name = "DIR", conflicts_with_all = ["mirrors", "no_default_mirrors"])]
         from: Option<PathBuf>,
 
@@ -51,9 +61,8 @@ enum Command {
         #[arg(long)]
         no_default_mirrors: bool,
 
-        /// Replace files in --out that hold a valid IDX data set other than MNIST
-        /// (e.g. Fashion-MNIST) instead of stopping. Corrupt or partial files are
-        /// replaced without it.
+        /// Replace files in --out that hold a valid IDX data set other than the one
+        /// requested instead of stopping. Corrupt or partial files are replaced without it.
         #[arg(long)]
         force: bool,
     },
@@ -63,7 +72,7 @@ enum Command {
         /// New or empty directory for the bundle.
         out: PathBuf,
         /// MNIST directory (IDX files, raw or .gz).
-        #[arg(long, value_name = "DIR", default_value = mnist_files::DEFAULT_OUT_DIR)]
+        #[arg(long, value_name = "DIR", default_value = mnist_files::MNIST.default_out)]
         data: PathBuf,
         /// Bundle the default build (wgpu and CPU backends) instead of building with CUDA.
         #[arg(long)]
@@ -161,23 +170,26 @@ fn main() -> ExitCode {
             gpu_bundle::run(&root, &options)
         }
         Command::FetchMnist {
+            dataset,
             out,
             from,
             mirrors,
             no_default_mirrors,
             force,
         } => {
+            let ds = dataset.data_set();
             let source = match from {
                 Some(dir) => fetch_mnist::Source::LocalDir(dir),
                 None => {
                     let mut all = mirrors;
                     if !no_default_mirrors {
-                        all.extend(mnist_files::DEFAULT_MIRRORS.iter().map(|m| m.to_string()));
+                        all.extend(ds.mirrors.iter().map(|m| m.to_string()));
                     }
                     fetch_mnist::Source::Mirrors(all)
                 }
             };
-            fetch_mnist::run(&out, &source, force)
+            let out = out.unwrap_or_else(|| ds.default_out.into());
+            fetch_mnist::run(ds, &out, &source, force)
         }
     };
     match result {

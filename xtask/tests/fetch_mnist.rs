@@ -10,8 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
 use flate2::Compression;
@@ -79,26 +78,39 @@ fn payloads() -> &'static Payloads {
 }
 
 /// A tiny HTTP/1.1 server: `/good/<name>.gz` serves the real file,
-/// `/corrupt/<name>.gz` the corrupted one, anything else is 404.
+/// `/corrupt/<name>.gz` the corrupted one (or whatever [`Server::with_routes`] was
+/// given), anything else is 404. Every requested path is logged.
 struct Server {
     base: String,
-    requests: Arc<AtomicUsize>,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     fn start() -> Self {
         let payloads = payloads();
+        let mut routes = HashMap::new();
+        for (prefix, files) in [("good", &payloads.good), ("corrupt", &payloads.corrupt)] {
+            for (name, body) in files {
+                routes.insert(format!("/{prefix}/{name}"), &body[..]);
+            }
+        }
+        Self::with_routes(routes)
+    }
+
+    /// Serves `routes` (URL path → body).
+    fn with_routes(routes: HashMap<String, &'static [u8]>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(AtomicUsize::new(0));
-        let counter = requests.clone();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let served = log.clone();
+        let routes = Arc::new(routes);
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let counter = counter.clone();
-                thread::spawn(move || serve(stream, payloads, &counter));
+                let (routes, served) = (routes.clone(), served.clone());
+                thread::spawn(move || serve(stream, &routes, &served));
             }
         });
-        Self { base, requests }
+        Self { base, log }
     }
 
     /// Base URL of a mirror served under `/<prefix>/`.
@@ -107,11 +119,15 @@ impl Server {
     }
 
     fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
+        self.log.lock().unwrap().len()
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 }
 
-fn serve(stream: TcpStream, payloads: &Payloads, counter: &AtomicUsize) {
+fn serve(stream: TcpStream, routes: &HashMap<String, &[u8]>, log: &Mutex<Vec<String>>) {
     let mut reader = BufReader::new(&stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
@@ -125,15 +141,10 @@ fn serve(stream: TcpStream, payloads: &Payloads, counter: &AtomicUsize) {
             Ok(_) => {}
         }
     }
-    counter.fetch_add(1, Ordering::SeqCst);
     let path = request_line.split_whitespace().nth(1).unwrap_or("");
-    let body = match path.trim_start_matches('/').split_once('/') {
-        Some(("good", name)) => payloads.good.get(name),
-        Some(("corrupt", name)) => payloads.corrupt.get(name),
-        _ => None,
-    };
-    let (status, body) = match body {
-        Some(body) => ("200 OK", &body[..]),
+    log.lock().unwrap().push(path.to_string());
+    let (status, body) = match routes.get(path) {
+        Some(body) => ("200 OK", *body),
         None => ("404 Not Found", &b"not found\n"[..]),
     };
     let head = format!(
@@ -202,14 +213,20 @@ fn dir_entries(dir: &Path) -> Vec<String> {
     names
 }
 
-/// `dir` holds exactly the four MNIST files, each with its pinned SHA-256.
+/// `dir` holds exactly the four MNIST files, each with its pinned SHA-256, and classes.txt
+/// naming the digits.
 fn assert_verified(dir: &Path, output: &str) {
     let mut expected: Vec<String> = FILES.iter().map(|(n, _)| n.to_string()).collect();
+    expected.push("classes.txt".into());
     expected.sort();
     assert_eq!(dir_entries(dir), expected, "output:\n{output}");
     for (name, sha) in FILES {
         assert_eq!(sha256_hex(&dir.join(name)), sha, "{name}");
     }
+    assert_eq!(
+        fs::read_to_string(dir.join("classes.txt")).unwrap(),
+        "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n"
+    );
 }
 
 #[test]
@@ -565,4 +582,183 @@ fn partial_idx_files_and_gzipped_mnist_are_replaced_without_force() {
         );
     }
     assert_verified(&out, &run.output);
+}
+
+/// Fashion-MNIST's published `.gz` files: (name, SHA-256 of the `.gz`), independent of the
+/// binary's own table.
+const FASHION_GZ: [(&str, &str); 4] = [
+    (
+        "train-images-idx3-ubyte",
+        "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+    ),
+    (
+        "train-labels-idx1-ubyte",
+        "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+    ),
+    (
+        "t10k-images-idx3-ubyte",
+        "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+    ),
+    (
+        "t10k-labels-idx1-ubyte",
+        "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+    ),
+];
+
+fn leak(bytes: Vec<u8>) -> &'static [u8] {
+    Box::leak(bytes.into_boxed_slice())
+}
+
+#[test]
+fn fashion_mnist_mismatching_gz_is_refused_naming_file_and_both_digests() {
+    // Stand-ins that are valid gzip IDX files of the right names, but not Zalando's bytes.
+    let bodies = [
+        gzip(&idx_images(3, 28, 28)),
+        gzip(&idx_labels(3)),
+        gzip(&idx_images(2, 28, 28)),
+        gzip(&idx_labels(2)),
+    ];
+    let routes = FASHION_GZ
+        .iter()
+        .zip(&bodies)
+        .map(|((name, _), body)| (format!("/fake/{name}.gz"), leak(body.clone())))
+        .collect();
+    let server = Server::with_routes(routes);
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("fashion-mnist");
+    let mirror = server.mirror("fake");
+
+    let run = xtask(&[
+        "--dataset",
+        "fashion-mnist",
+        "--no-default-mirrors",
+        "--mirror",
+        &mirror,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.success, "{}", run.output);
+    let error = &run.output[run.output.find("error:").expect("an error line")..];
+    let (name, pinned) = FASHION_GZ[0];
+    let got = format!("{:x}", Sha256::digest(&bodies[0]));
+    assert!(
+        error.contains(&format!(
+            "could not fetch {name} from any of 1 mirror(s):\n  - {mirror}{name}.gz: SHA-256 \
+             mismatch (got {got}, expected {pinned}); size {} bytes, expected 26421880",
+            bodies[0].len()
+        )),
+        "{error}"
+    );
+    assert!(
+        error.contains("cargo xtask fetch-mnist --dataset fashion-mnist --from"),
+        "{error}"
+    );
+    // Fashion-MNIST's file names, from the --mirror only; it stops at the first bad file.
+    assert_eq!(
+        server.paths(),
+        ["/fake/train-images-idx3-ubyte.gz"],
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        dir_entries(&out),
+        Vec::<String>::new(),
+        "no file may be left behind"
+    );
+}
+
+#[test]
+fn fashion_mnist_into_an_mnist_dir_is_refused_in_one_line_without_force() {
+    let server = Server::start();
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("mnist");
+    let run = xtask(&[
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+    let before: Vec<(String, Vec<u8>)> = dir_entries(&out)
+        .into_iter()
+        .map(|n| (n.clone(), fs::read(out.join(&n)).unwrap()))
+        .collect();
+
+    let run = xtask(&[
+        "--dataset",
+        "fashion-mnist",
+        "--no-default-mirrors",
+        "--mirror",
+        &server.mirror("good"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.success, "{}", run.output);
+    let error = &run.output[run.output.find("error:").expect("an error line")..];
+    assert_eq!(
+        error,
+        format!(
+            "error: {} holds MNIST, not Fashion-MNIST: refusing to replace its files (nothing was \
+             fetched or changed); pass --force to replace them with Fashion-MNIST, or choose \
+             another --out directory (the default for Fashion-MNIST is data/fashion-mnist)\n",
+            out.display()
+        )
+    );
+    assert_eq!(server.requests(), 0, "nothing may be downloaded");
+    let after: Vec<(String, Vec<u8>)> = dir_entries(&out)
+        .into_iter()
+        .map(|n| (n.clone(), fs::read(out.join(&n)).unwrap()))
+        .collect();
+    assert_eq!(after, before, "nothing may change");
+}
+
+#[test]
+fn fashion_mnist_from_raw_mnist_files_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let mnist = tmp.path().join("mnist");
+    let run = xtask(&[
+        "--from",
+        gz_dir().to_str().unwrap(),
+        "--out",
+        mnist.to_str().unwrap(),
+    ]);
+    assert!(run.success, "{}", run.output);
+
+    // Raw files have no pin for Fashion-MNIST; MNIST's are valid IDX of the right shape, but
+    // recognised by MNIST's pins.
+    let out = tmp.path().join("fashion-mnist");
+    let run = xtask(&[
+        "--dataset",
+        "fashion-mnist",
+        "--from",
+        mnist.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.success, "{}", run.output);
+    assert!(
+        run.output.contains(&format!(
+            "no valid copy of train-images-idx3-ubyte in {}:\n  - {}: this is MNIST's \
+             train-images-idx3-ubyte, not Fashion-MNIST's",
+            mnist.display(),
+            mnist.join("train-images-idx3-ubyte").display()
+        )),
+        "{}",
+        run.output
+    );
+    assert_eq!(dir_entries(&out), Vec::<String>::new());
+}
+
+#[test]
+fn unknown_dataset_is_a_usage_error_listing_the_known_ones() {
+    let out = TempDir::new().unwrap();
+    let run = xtask(&["--dataset", "kmnist", "--out", out.path().to_str().unwrap()]);
+    assert!(!run.success, "{}", run.output);
+    assert!(
+        run.output
+            .contains("[possible values: mnist, fashion-mnist]"),
+        "{}",
+        run.output
+    );
+    assert_eq!(dir_entries(out.path()), Vec::<String>::new());
 }
