@@ -2,12 +2,13 @@
 # The project's test command (README): formatting, every test of the workspace in release mode
 # (numeric tests on flex, ndarray and wgpu), and clippy's lints with warnings denied. Needs MNIST
 # in data/mnist (`cargo xtask fetch-mnist`) or in $MNIST_DIR (raw or .gz), Python 3 with venv,
-# and the clippy component; installs the TensorBoard reader into target/py-venv on first use.
+# and the clippy component; installs the Python readers the tests check our files with (TensorBoard,
+# NIR, safetensors) into target/py-venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=target/py-venv
-if ! "$venv/bin/python" -c "import tensorboard" >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c "import tensorboard, nir, safetensors" >/dev/null 2>&1; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
 fi
