@@ -55,11 +55,34 @@ pub fn load_split(dir: &Path, split: Split, limit: Option<usize>) -> Result<Imag
     if let Some(n) = limit {
         data.truncate(n);
     }
+    let class_names = read_class_names(dir)?;
     Ok(ImageDataset {
         data: Arc::new(data),
         images_file,
         labels_file,
+        class_names,
     })
+}
+
+/// Class names of a data directory, one per line in label order (written by `cargo xtask
+/// fetch-mnist`); optional.
+pub const CLASSES_FILE: &str = "classes.txt";
+
+/// The names in `dir`/[`CLASSES_FILE`], if the file exists.
+pub fn read_class_names(dir: &Path) -> Result<Option<Vec<String>>> {
+    let path = dir.join(CLASSES_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(Some(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+    ))
 }
 
 /// One example: raw pixels (`rows × cols`, row-major) and label.
@@ -77,6 +100,8 @@ pub struct ImageDataset {
     data: Arc<LabeledImages>,
     images_file: PathBuf,
     labels_file: PathBuf,
+    /// From the directory's [`CLASSES_FILE`], if any (checked against the model by `check_fits`).
+    class_names: Option<Vec<String>>,
 }
 
 impl ImageDataset {
@@ -92,7 +117,26 @@ impl ImageDataset {
     /// Checks the data against the network that will see it, before any tensor work: every
     /// image has `model.inputs` pixels and every label is a class of the model. Errors name the
     /// file, the example and `config` (where the model's numbers come from).
+    /// The class names: the data directory's, else the label numbers.
+    pub fn class_names(&self, classes: usize) -> Vec<String> {
+        self.class_names
+            .clone()
+            .unwrap_or_else(|| (0..classes).map(|c| c.to_string()).collect())
+    }
+
     pub fn check_fits(&self, model: &SnnConfig, config: &str) -> Result<()> {
+        if let Some(names) = &self.class_names
+            && names.len() != model.classes
+        {
+            let dir = self.images_file.parent().unwrap_or(Path::new("."));
+            anyhow::bail!(
+                "{}: names {} classes but the model has {} (model.classes in {config}); fix or \
+                 delete the file",
+                dir.join(CLASSES_FILE).display(),
+                names.len(),
+                model.classes
+            );
+        }
         let images = &self.data.images;
         if images.image_len() != model.inputs {
             anyhow::bail!(

@@ -18,6 +18,8 @@ pub struct Evaluation {
     pub loss: f64,
     /// `confusion[true][predicted]`.
     pub confusion: Vec<Vec<u64>>,
+    /// Name of each class (the label number when the data has no `classes.txt`).
+    pub class_names: Vec<String>,
 }
 
 impl Evaluation {
@@ -39,8 +41,21 @@ impl Evaluation {
             self.loss,
             self.confusion.iter().flatten().sum::<u64>()
         );
-        for (c, acc) in self.per_class_accuracy().iter().enumerate() {
-            out.push_str(&format!("  {c:>3}: {acc:6.2}%\n"));
+        // `3`, or `3 Dress` when the data names its classes.
+        let labels: Vec<String> = (0..n)
+            .map(|c| match self.class_names.get(c) {
+                Some(name) if *name != c.to_string() => format!("{c} {name}"),
+                _ => c.to_string(),
+            })
+            .collect();
+        let width = labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(1)
+            .max(3);
+        for (label, acc) in labels.iter().zip(self.per_class_accuracy()) {
+            out.push_str(&format!("  {label:>width$}: {acc:6.2}%\n"));
         }
         out.push_str("\nconfusion matrix (rows: true class, columns: predicted):\n      ");
         for p in 0..n {
@@ -82,6 +97,7 @@ pub fn evaluate(run: &Run, test: &ImageDataset) -> Result<Evaluation> {
         accuracy: 100.0 * correct as f64 / total,
         loss: loss_sum / total,
         confusion,
+        class_names: test.class_names(classes),
     })
 }
 

@@ -155,6 +155,36 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         images: usize,
     },
+    /// Write a trained run for other tools: a NIR graph (snnTorch, Norse, SpikingJelly, Sinabs,
+    /// Lava, neuromorphic chips) or its weights as safetensors with PyTorch names and layouts.
+    Export {
+        #[arg(long, value_name = "RUN_DIR")]
+        run: PathBuf,
+        #[arg(long, value_enum)]
+        format: snn_train::interop::ExportFormat,
+        /// Seconds per step that NIR's time constants assume (τ = dt/(1 − β)), as snnTorch.
+        #[arg(long, default_value_t = 1e-4)]
+        dt: f64,
+        /// The file to write (must not exist).
+        out: PathBuf,
+    },
+    /// Build a run directory from a NIR file (then eval, report, plot or predict it).
+    Import {
+        /// The NIR file.
+        input: PathBuf,
+        /// New or empty directory for the run.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Seconds per step to discretise the time constants with [default: the file's].
+        #[arg(long)]
+        dt: Option<f64>,
+        /// Time steps per example [default: the file's].
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Input encoder: poisson, latency or direct [default: the file's, else poisson].
+        #[arg(long)]
+        encoder: Option<String>,
+    },
     /// Class probabilities for one image (28×28 grayscale PNG, or any size, resized).
     Predict {
         #[arg(long, value_name = "RUN_DIR")]
@@ -277,6 +307,41 @@ fn run(cli: Cli) -> Result<()> {
             let _lock = RunLock::acquire(&on.run)?;
             let report = snn_train::analysis::report(&run, &test, images, costs)?;
             print!("{}", report.text());
+            Ok(())
+        }
+        Some(Command::Export {
+            run,
+            format,
+            dt,
+            out,
+        }) => {
+            for warning in snn_train::interop::export(&run, format, dt, &out)? {
+                eprintln!("warning: {warning}");
+            }
+            println!("wrote {}", out.display());
+            Ok(())
+        }
+        Some(Command::Import {
+            input,
+            out,
+            dt,
+            steps,
+            encoder,
+        }) => {
+            let options = snn_train::nir_import::ImportOptions {
+                dt,
+                steps,
+                encoder: encoder
+                    .map(|e| snn_train::sweep::encoder_named("--encoder", &e))
+                    .transpose()?,
+            };
+            snn_train::interop::import(&input, &out, &options)?;
+            println!(
+                "imported {} into {} (evaluate it with `snn-train eval --run {}`)",
+                input.display(),
+                out.display(),
+                out.display()
+            );
             Ok(())
         }
         Some(Command::Bench {

@@ -66,13 +66,13 @@ pub struct SweepPoint {
     pub ann: bool,
 }
 
-/// The encoder a sweep name stands for.
-pub fn encoder_named(name: &str) -> Result<EncoderConfig> {
+/// The encoder a name stands for (with default settings); errors name `flag`.
+pub fn encoder_named(flag: &str, name: &str) -> Result<EncoderConfig> {
     Ok(match name {
         "poisson" => EncoderConfig::Poisson { gain: 1.0 },
         "latency" => EncoderConfig::Latency { threshold: 0.0 },
         "direct" => EncoderConfig::Direct {},
-        other => bail!("--encoders: unknown encoder {other:?} (poisson, latency, direct)"),
+        other => bail!("{flag}: unknown encoder {other:?} (poisson, latency, direct)"),
     })
 }
 
@@ -130,7 +130,7 @@ pub fn plan(req: &SweepRequest) -> Result<Vec<(String, RunConfig)>> {
                 let mut config = req.base.clone();
                 config.model.ann = false;
                 config.model.steps = steps;
-                config.model.encoder = encoder_named(encoder)?;
+                config.model.encoder = encoder_named("--encoders", encoder)?;
                 config.train.sparsity = (weight > 0.0).then(|| SparsityConfig {
                     weight,
                     target: None,

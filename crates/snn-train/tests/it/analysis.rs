@@ -380,3 +380,71 @@ fn augmentation_shifts_images_reproducibly() {
     assert_eq!(a, b, "same seed, same shifts");
     assert_ne!(a, original, "16 images and none shifted");
 }
+
+/// Eval names the classes when the data directory has a `classes.txt` (as `cargo xtask
+/// fetch-mnist` writes for Fashion-MNIST), and refuses one with the wrong number of names.
+#[test]
+fn eval_names_the_classes_of_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    crate::common::ok(crate::common::train_run(
+        "flex",
+        &run,
+        &[
+            "--train-limit",
+            "320",
+            "--test-limit",
+            "100",
+            "--epochs",
+            "1",
+            "--steps",
+            "5",
+        ],
+    ));
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for entry in std::fs::read_dir(crate::common::mnist_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains("ubyte") {
+            std::os::unix::fs::symlink(&path, data.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let names = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ];
+    let eval = |names: &[&str]| {
+        std::fs::write(data.join("classes.txt"), names.join("\n") + "\n").unwrap();
+        crate::common::snn_train(&[
+            "eval",
+            "--backend",
+            "flex",
+            "--run",
+            run.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--test-limit",
+            "50",
+        ])
+    };
+    let out = crate::common::ok(eval(&names));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  9 Ankle boot: ") && text.contains(" 0 T-shirt/top: "),
+        "{text}"
+    );
+    let out = eval(&names[..9]);
+    let err = crate::common::stderr(&out);
+    assert!(
+        !out.status.success() && err.contains("classes.txt: names 9 classes but the model has 10"),
+        "{err}"
+    );
+}

@@ -6,6 +6,7 @@ mod bad_input;
 mod common;
 mod config_errors;
 mod gpu_check;
+mod interop;
 mod learning;
 mod resume;
 mod smoke;

@@ -1,0 +1,65 @@
+//! `snn-train export` and `snn-train import`: a trained run to a NIR or safetensors file, and a
+//! NIR file to a run directory. Files are written whole through a temporary file and never
+//! replace an existing one; a run directory is made only when the import succeeded.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::backend::BackendChoice;
+use crate::nir_import::ImportOptions;
+use crate::run::Run;
+use crate::run_dir::{CONFIG_FILE, MODEL_FILE, check_new_run_dir, write_atomic};
+use crate::training::save_model;
+
+/// File formats of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// NIR graph (HDF5), read by snnTorch, Norse, SpikingJelly, Sinabs, Rockpool, Lava and
+    /// neuromorphic hardware toolchains.
+    Nir,
+    /// Weights with PyTorch names and layouts.
+    Safetensors,
+}
+
+fn refuse_existing(out: &Path) -> Result<()> {
+    if out.exists() {
+        bail!(
+            "{} already exists: export never replaces a file; choose another name or delete it",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes the run in `run_dir` to `out`; returns warnings (what the format cannot express).
+pub fn export(run_dir: &Path, format: ExportFormat, dt: f64, out: &Path) -> Result<Vec<String>> {
+    refuse_existing(out)?;
+    let backend = BackendChoice::Flex.resolve()?;
+    let run = Run::open(run_dir, &backend.device)?;
+    let snn = &run.model.snn;
+    let (bytes, warnings) = match format {
+        ExportFormat::Nir => {
+            let export = crate::nir_export::export(snn, dt)
+                .with_context(|| format!("cannot export {} to NIR", run_dir.display()))?;
+            let bytes = snn_nir::to_bytes(&export.graph).context("cannot encode the NIR file")?;
+            (bytes, export.warnings)
+        }
+        ExportFormat::Safetensors => (crate::safetensors_export::export(snn)?, Vec::new()),
+    };
+    write_atomic(out, &bytes)?;
+    Ok(warnings)
+}
+
+/// Builds the run directory `out` from the NIR file `input`.
+pub fn import(input: &Path, out: &Path, options: &ImportOptions) -> Result<()> {
+    check_new_run_dir(out)?;
+    let graph = crate::nir_import::read_graph(input)?;
+    let backend = BackendChoice::Flex.resolve()?;
+    let (config, model) = crate::nir_import::import(&graph, options, &backend.device)
+        .with_context(|| format!("cannot import {}", input.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    save_model(&model, &out.join(MODEL_FILE))?;
+    write_atomic(&out.join(CONFIG_FILE), config.to_toml().as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,422 @@
+//! NIR and safetensors: exports pass the reference readers (Python `nir.read` with type checks,
+//! `safetensors`), export → import gives the same spikes, a file written by another library
+//! imports and classifies MNIST as that library's semantics say, and the CLI round trip
+//! evaluates identically.
+
+use std::path::Path;
+use std::process::Command;
+
+use burn::module::Param;
+use burn::tensor::{Device, Distribution, Tensor};
+use snn_model::layer::Layer;
+use snn_train::config::RunConfig;
+use snn_train::nir_import::ImportOptions;
+
+use crate::common::{mnist_dir, ok, snn_train};
+
+fn python(script: &str, args: &[&Path]) -> String {
+    let out = Command::new(crate::common::python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const FC: &str = r#"
+[model]
+steps = 12
+hidden = [48, 24]
+[model.lif]
+beta = 0.8
+threshold = 0.5
+reset = "zero"
+learn_beta = "layer"
+[model.readout]
+kind = "spike-count"
+"#;
+
+const CONV: &str = r#"
+[model]
+inputs = 784
+input_shape = [1, 28, 28]
+steps = 4
+[model.encoder]
+kind = "direct"
+[model.lif]
+tau = 3.0
+reset = "subtract"
+[[model.layers]]
+kind = "conv2d"
+channels = 4
+kernel = 3
+padding = 1
+[[model.layers]]
+kind = "lif"
+threshold = 0.3
+[[model.layers]]
+kind = "avg-pool"
+kernel = 2
+[[model.layers]]
+kind = "conv2d"
+channels = 6
+kernel = 3
+stride = 2
+bias = false
+[[model.layers]]
+kind = "lif"
+learn_beta = "layer"
+[[model.layers]]
+kind = "flatten"
+[[model.layers]]
+kind = "dropout"
+p = 0.2
+[[model.layers]]
+kind = "linear"
+size = 10
+"#;
+
+/// Same as CONV with batch norm after the first conv and a β per neuron in the second LIF.
+fn conv_bn() -> String {
+    CONV.replace(
+        "kind = \"lif\"\nthreshold = 0.3",
+        "kind = \"batch-norm\"\n[[model.layers]]\nkind = \"lif\"\nthreshold = 0.3",
+    )
+    .replace("learn_beta = \"layer\"", "learn_beta = \"neuron\"")
+}
+
+/// 16 test images as the network's input `[T, B, 784]` (Poisson spikes or direct currents).
+fn input(config: &RunConfig, device: &Device) -> Tensor<3> {
+    let data = mnist_idx::LabeledImages::load_split(&mnist_dir(), "t10k").unwrap();
+    let x = snn_train::data::intensities(&data, &(0..16).collect::<Vec<_>>(), device);
+    device.seed(5);
+    config.model.encoder.encode(x, config.model.steps)
+}
+
+/// A network of `toml` with random β logits and batch-norm statistics (so nothing is trivial).
+fn network(toml: &str, device: &Device) -> (RunConfig, snn_model::Snn) {
+    let config = RunConfig::from_toml(toml, "test").unwrap();
+    device.seed(9);
+    let mut snn = config.model.init(device);
+    for layer in snn.layers.iter_mut() {
+        match layer {
+            Layer::Lif(lif) => {
+                if let Some(logit) = &lif.beta_logit {
+                    let dims = logit.dims();
+                    let random = Tensor::random(dims, Distribution::Uniform(0.5, 3.0), device);
+                    lif.beta_logit = Some(Param::from_tensor(random));
+                }
+            }
+            Layer::BatchNorm(norm) => {
+                let [c] = norm.norm.gamma.dims();
+                let n = &mut norm.norm;
+                n.gamma = Param::from_tensor(Tensor::random(
+                    [c],
+                    Distribution::Uniform(0.5, 2.0),
+                    device,
+                ));
+                n.beta = Param::from_tensor(Tensor::random(
+                    [c],
+                    Distribution::Uniform(-0.3, 0.3),
+                    device,
+                ));
+                n.running_mean = burn::module::RunningState::new(Tensor::random(
+                    [c],
+                    Distribution::Uniform(-0.2, 0.2),
+                    device,
+                ));
+                n.running_var = burn::module::RunningState::new(Tensor::random(
+                    [c],
+                    Distribution::Uniform(0.3, 2.0),
+                    device,
+                ));
+            }
+            _ => {}
+        }
+    }
+    (config, snn)
+}
+
+fn values(t: Tensor<3>) -> Vec<f32> {
+    t.into_data().iter::<f32>().collect()
+}
+
+/// Exports `toml`'s network, checks the file with `nir.read`, imports it back and compares the
+/// spikes of every layer on the same input; returns (mismatched spikes, spikes compared,
+/// largest logit difference).
+fn round_trip(toml: &str, dir: &Path) -> (usize, usize, f32) {
+    let device = Device::flex();
+    let (config, snn) = network(toml, &device);
+    let export = snn_train::nir_export::export(&snn, 1e-3).unwrap();
+    let path = dir.join("net.nir");
+    std::fs::write(&path, snn_nir::to_bytes(&export.graph).unwrap()).unwrap();
+    let kinds = python(
+        "import sys, nir\ng = nir.read(sys.argv[1])\nprint(' '.join(sorted(type(n).__name__ for n in g.nodes.values())))",
+        &[&path],
+    );
+    assert!(
+        kinds.contains("Input") && kinds.contains("Output") && kinds.contains("LIF"),
+        "{kinds}"
+    );
+    let graph = snn_nir::from_bytes(std::fs::read(&path).unwrap()).unwrap();
+    let (imported, model) =
+        snn_train::nir_import::import(&graph, &ImportOptions::default(), &device).unwrap();
+    assert_eq!(imported.model.steps, config.model.steps);
+    assert_eq!(imported.model.encoder, config.model.encoder);
+    let x = input(&config, &device);
+    let a = snn.trace_spikes(x.clone());
+    let b = model.snn.trace_spikes(x);
+    assert_eq!(a.layers.len(), b.layers.len());
+    let (mut mismatched, mut total) = (0, 0);
+    for (la, lb) in a.layers.into_iter().zip(b.layers) {
+        let (va, vb) = (values(la), values(lb));
+        assert_eq!(va.len(), vb.len());
+        total += va.len();
+        mismatched += va.iter().zip(&vb).filter(|(p, q)| p != q).count();
+    }
+    let la: Vec<f32> = a.logits.into_data().iter::<f32>().collect();
+    let lb: Vec<f32> = b.logits.into_data().iter::<f32>().collect();
+    let diff = la
+        .iter()
+        .zip(&lb)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f32::max);
+    (mismatched, total, diff)
+}
+
+#[test]
+fn nir_export_then_import_gives_identical_spikes() {
+    let dir = tempfile::tempdir().unwrap();
+    for toml in [FC, CONV] {
+        let (mismatched, total, diff) = round_trip(toml, dir.path());
+        assert!(total > 10_000, "{total} spikes compared");
+        assert_eq!(mismatched, 0, "of {total} spikes");
+        assert_eq!(diff, 0.0, "logits differ");
+    }
+}
+
+/// Batch norm is folded into the conv weights and per-neuron β goes through a logit: the same
+/// network up to rounding.
+#[test]
+fn folded_batch_norm_and_per_neuron_beta_stay_within_rounding() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mismatched, total, diff) = round_trip(&conv_bn(), dir.path());
+    assert!(
+        (mismatched as f64) < 1e-3 * total as f64,
+        "{mismatched} of {total} spikes differ"
+    );
+    assert!(diff < 1e-2, "logits differ by {diff}");
+}
+
+/// A classifier written by Python's `nir` package (ridge-regression weights → LIF → LI),
+/// imported with --dt/--steps/--encoder, evaluated by `snn-train eval`; NIR's own Euler
+/// semantics simulated in numpy on the same images give the same accuracy.
+#[test]
+fn a_nir_file_written_by_python_nir_imports_and_classifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("templates.nir");
+    let data = mnist_dir();
+    let expected = python(
+        r#"
+import sys, gzip, os, numpy as np, nir
+def idx(path):
+    raw = open(path, "rb").read() if os.path.exists(path) else gzip.open(path + ".gz").read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * dims).reshape(shape)
+data, out = sys.argv[1], sys.argv[2]
+x = idx(data + "/train-images-idx3-ubyte")[:6000].reshape(-1, 784) / 255.0
+y = idx(data + "/train-labels-idx1-ubyte")[:6000]
+w1 = np.linalg.solve(x.T @ x + 10 * np.eye(784), x.T @ np.eye(10)[y]).T  # ridge regression
+w1 = (2 * w1).astype(np.float32)
+dt, steps = 1e-3, 8
+lif = dict(tau=np.full(10, 4e-3), r=np.full(10, 1.5), v_leak=np.full(10, 0.1),
+           v_threshold=np.full(10, 0.5), v_reset=np.zeros(10))
+w2 = np.eye(10, dtype=np.float32)
+g = nir.NIRGraph.from_list(
+    nir.Input(input_type=np.array([784])),
+    nir.Affine(weight=w1, bias=np.zeros(10, np.float32)),
+    nir.LIF(**lif),
+    nir.Affine(weight=w2, bias=np.zeros(10, np.float32)),
+    nir.LI(tau=np.full(10, 2e-3), r=np.full(10, 1.0), v_leak=np.zeros(10)),
+    nir.Output(output_type=np.array([10])),
+)
+nir.write(out, g)
+xt = idx(data + "/t10k-images-idx3-ubyte")[:500].reshape(-1, 784).astype(np.float32) / 255.0
+yt = idx(data + "/t10k-labels-idx1-ubyte")[:500]
+v1 = np.zeros((500, 10)); v2 = np.zeros((500, 10)); total = np.zeros((500, 10))
+for t in range(steps):
+    v1 = v1 + dt / lif["tau"] * (lif["v_leak"] - v1 + lif["r"] * (xt @ w1.T))
+    s = (v1 > lif["v_threshold"]).astype(np.float64)
+    v1 = np.where(s > 0, lif["v_reset"], v1)
+    v2 = v2 + dt / 2e-3 * (-v2 + 1.0 * (s @ w2.T))
+    total += v2
+print(100.0 * np.mean(total.argmax(1) == yt))
+"#,
+        &[&data, &file],
+    );
+    let expected: f64 = expected.trim().parse().unwrap();
+    let run = dir.path().join("run");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let (file_s, run_s, data_s) = (path(&file), path(&run), path(&data));
+    let missing = snn_train(&["import", &file_s, "--out", &run_s]);
+    assert!(!missing.status.success());
+    assert!(
+        crate::common::stderr(&missing).contains("pass --dt"),
+        "{}",
+        crate::common::stderr(&missing)
+    );
+    assert!(!run.exists(), "nothing written on error");
+    ok(snn_train(&[
+        "import",
+        &file_s,
+        "--out",
+        &run_s,
+        "--dt",
+        "1e-3",
+        "--steps",
+        "8",
+        "--encoder",
+        "direct",
+    ]));
+    let eval = ok(snn_train(&[
+        "eval",
+        "--backend",
+        "flex",
+        "--run",
+        &run_s,
+        "--data",
+        &data_s,
+        "--test-limit",
+        "500",
+    ]));
+    let text = String::from_utf8_lossy(&eval.stdout);
+    let ours: f64 = text
+        .split("test accuracy ")
+        .nth(1)
+        .and_then(|s| s.split('%').next())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy in {text}"));
+    assert!(expected > 60.0, "the templates classify: {expected}%");
+    assert!(
+        (ours - expected).abs() <= 1.0,
+        "snn-train {ours}% vs NIR semantics in numpy {expected}%"
+    );
+}
+
+/// The CLI: a trained run exported to NIR and imported back evaluates identically; safetensors
+/// has PyTorch's names and layouts; max pooling and existing files are refused.
+#[test]
+fn exported_runs_import_and_load_in_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    ok(crate::common::train_run(
+        "flex",
+        &run,
+        &[
+            "--train-limit",
+            "640",
+            "--test-limit",
+            "200",
+            "--epochs",
+            "1",
+            "--steps",
+            "10",
+        ],
+    ));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (run_s, nir, st, back) = (
+        s(&run),
+        s(&dir.path().join("net.nir")),
+        s(&dir.path().join("net.safetensors")),
+        s(&dir.path().join("back")),
+    );
+    let out = ok(snn_train(&[
+        "export", "--run", &run_s, "--format", "nir", &nir,
+    ]));
+    assert!(
+        crate::common::stderr(&out).contains("resets by subtraction"),
+        "the seed config's reset is warned about"
+    );
+    ok(snn_train(&[
+        "export",
+        "--run",
+        &run_s,
+        "--format",
+        "safetensors",
+        &st,
+    ]));
+    let again = snn_train(&["export", "--run", &run_s, "--format", "nir", &nir]);
+    assert!(crate::common::stderr(&again).contains("already exists"));
+    ok(snn_train(&["import", &nir, "--out", &back]));
+    let data = s(&mnist_dir());
+    let eval = |r: &str| {
+        let out = ok(snn_train(&[
+            "eval",
+            "--backend",
+            "flex",
+            "--run",
+            r,
+            "--data",
+            &data,
+            "--test-limit",
+            "200",
+        ]));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(eval(&run_s), eval(&back));
+
+    let device = Device::flex();
+    let config = RunConfig::load(&run.join("config.toml")).unwrap();
+    let model = snn_train::run::load_weights(
+        &config,
+        &run.join("config.toml"),
+        &run.join("model.bpk"),
+        &device,
+    )
+    .unwrap();
+    let Layer::Linear(hidden) = &model.snn.layers[0] else {
+        unreachable!()
+    };
+    // Column sums of Burn's [in, out] weight = row sums of PyTorch's (out, in).
+    let sums: Vec<f32> = hidden
+        .weight
+        .val()
+        .sum_dim(0)
+        .into_data()
+        .iter::<f32>()
+        .collect();
+    let out = python(
+        r#"
+import sys
+from safetensors.numpy import load_file
+t = load_file(sys.argv[1])
+for k in sorted(t): print(k, list(t[k].shape))
+print("sums", " ".join(f"{v:.5f}" for v in t["layers.0.weight"].sum(1)[:5]))
+"#,
+        &[Path::new(&st)],
+    );
+    for line in [
+        "layers.0.bias [256]",
+        "layers.0.weight [256, 784]",
+        "layers.1.beta []",
+        "layers.1.threshold []",
+        "readout.beta []",
+        "readout.bias [10]",
+        "readout.weight [10, 256]",
+    ] {
+        assert!(out.contains(line), "{line} in\n{out}");
+    }
+    let expected: Vec<String> = sums[..5].iter().map(|v| format!("{v:.5}")).collect();
+    assert!(
+        out.contains(&format!("sums {}", expected.join(" "))),
+        "{out} vs {expected:?}"
+    );
+}
