@@ -229,6 +229,10 @@ struct TrainArgs {
     /// Fetch MNIST into --data first if it is missing (runs `cargo xtask fetch-mnist`).
     #[arg(long)]
     fetch: bool,
+    /// Start from the weights of RUN_DIR (e.g. a network imported from NIR) instead of fresh
+    /// ones: fine-tuning. --config must describe the same network (e.g. RUN_DIR/config.toml).
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "resume")]
+    init_from: Option<PathBuf>,
     #[arg(long)]
     epochs: Option<usize>,
     /// Simulation time steps T.
@@ -569,6 +573,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         data_dir: args.data.clone(),
         target,
         workers: args.workers,
+        init_from: args.init_from.clone(),
     })?;
     let (run_dir, summary) = (&trained.run_dir, &trained.summary);
     // Figures and the spike report are extras: a failure there does not fail the run.

@@ -53,6 +53,9 @@ pub struct TrainRequest {
     pub target: RunTarget,
     /// Data-loading threads.
     pub workers: usize,
+    /// Start from this run's `model.bpk` (`--init-from`, e.g. an imported NIR network) instead
+    /// of fresh weights; the config must describe the same network.
+    pub init_from: Option<PathBuf>,
 }
 
 /// A finished training run.
@@ -78,6 +81,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         data_dir,
         target,
         workers,
+        init_from,
     } = req;
     let train_set = load_split(&data_dir, Split::Train, config.train.train_limit)?;
     let test_set = load_split(&data_dir, Split::Test, config.train.test_limit)?;
@@ -90,6 +94,25 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         "train.batch_size",
     )?;
     let device = backend.device.clone();
+    let initial = init_from
+        .map(|dir| {
+            let weights = dir.join(MODEL_FILE);
+            if !weights.is_file() {
+                bail!(
+                    "--init-from {}: no {MODEL_FILE} there (a finished or imported run directory \
+                     is needed)",
+                    dir.display()
+                );
+            }
+            load_weights(
+                &config,
+                Path::new(&config_origin),
+                &weights,
+                &device.clone().autodiff(),
+            )
+            .with_context(|| format!("--init-from {}", dir.display()))
+        })
+        .transpose()?;
 
     let (run_dir, lock, start_epoch) = match &target {
         RunTarget::Resume(dir) => {
@@ -122,7 +145,10 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
 
     device.seed(config.train.seed);
     let model = Classifier {
-        snn: config.model.init(&device.clone().autodiff()),
+        snn: match initial {
+            Some(loaded) => loaded.snn,
+            None => config.model.init(&device.clone().autodiff()),
+        },
         sparsity: config.train.sparsity.clone(),
     };
     let layer_names = model.snn.spiking_layer_names();

@@ -304,10 +304,53 @@ print(100.0 * np.mean(total.argmax(1) == yt))
         .and_then(|s| s.split('%').next())
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or_else(|| panic!("no accuracy in {text}"));
-    assert!(expected > 60.0, "the templates classify: {expected}%");
+    assert!(expected > 60.0, "the weights classify: {expected}%");
     assert!(
         (ours - expected).abs() <= 1.0,
         "snn-train {ours}% vs NIR semantics in numpy {expected}%"
+    );
+
+    // Fine-tuning starts from the imported weights: with a vanishing learning rate the first
+    // epoch tests at the imported accuracy; a config of another network is refused.
+    let tuned = dir.path().join("tuned");
+    let config = path(&run.join("config.toml"));
+    let train = |config: &str, out: &Path| {
+        snn_train(&[
+            "--backend",
+            "flex",
+            "--config",
+            config,
+            "--init-from",
+            &run_s,
+            "--out",
+            &path(out),
+            "--data",
+            &data_s,
+            "--epochs",
+            "1",
+            "--train-limit",
+            "64",
+            "--test-limit",
+            "500",
+            "--lr",
+            "1e-12",
+        ])
+    };
+    ok(train(&config, &tuned));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tuned.join("summary.json")).unwrap())
+            .unwrap();
+    let tuned_accuracy = summary["test_accuracy"].as_f64().unwrap();
+    assert!(
+        (tuned_accuracy - ours).abs() < 0.01,
+        "{tuned_accuracy}% vs {ours}%"
+    );
+    let other = dir.path().join("other");
+    let refused = train("configs/quick.toml", &other);
+    let err = crate::common::stderr(&refused);
+    assert!(
+        !refused.status.success() && err.contains("--init-from"),
+        "{err}"
     );
 }
 
