@@ -16,7 +16,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::lif::{LearnBeta, LifConfig, LifImpl, Reset};
 use crate::ops::SnnOps;
-use crate::ops::generic::{probabilities, seed_from_draws};
+use crate::ops::host::poisson::{probabilities, seed_from_draws};
 use crate::ops::host::poisson_spikes;
 use crate::surrogate::Surrogate;
 

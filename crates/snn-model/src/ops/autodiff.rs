@@ -78,6 +78,76 @@ impl<B: SnnOps> Backward<B, 2> for SpikeMatmulBackward {
 }
 
 impl<B: SnnOps, C: CheckpointStrategy> SnnOps for Autodiff<B, C> {
+    // The untracked ops (analysis, figures, backward passes) run on the inner backend's own
+    // kernels, not on the default bodies' host round trip.
+
+    fn spike_surrogate_grad(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        surrogate: Surrogate,
+    ) -> FloatTensor<Self> {
+        <Self as AutodiffBackend>::from_inner(B::spike_surrogate_grad(
+            x.into_primitive(),
+            grad.into_primitive(),
+            surrogate,
+        ))
+    }
+
+    fn lif_scan_forward(
+        current: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let (spikes, membrane) =
+            B::lif_scan_forward(current.into_primitive(), beta.into_primitive(), params);
+        (
+            <Self as AutodiffBackend>::from_inner(spikes),
+            <Self as AutodiffBackend>::from_inner(membrane),
+        )
+    }
+
+    fn lif_scan_backward(
+        grad_spikes: FloatTensor<Self>,
+        membrane: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        params: LifScanParams,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let (grad_current, grad_beta) = B::lif_scan_backward(
+            grad_spikes.into_primitive(),
+            membrane.into_primitive(),
+            beta.into_primitive(),
+            params,
+        );
+        (
+            <Self as AutodiffBackend>::from_inner(grad_current),
+            <Self as AutodiffBackend>::from_inner(grad_beta),
+        )
+    }
+
+    fn spike_matmul(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        max_density: f32,
+    ) -> FloatTensor<Self> {
+        <Self as AutodiffBackend>::from_inner(B::spike_matmul(
+            input.into_primitive(),
+            weight.into_primitive(),
+            max_density,
+        ))
+    }
+
+    fn spike_matmul_weight_grad(
+        input: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        max_density: f32,
+    ) -> FloatTensor<Self> {
+        <Self as AutodiffBackend>::from_inner(B::spike_matmul_weight_grad(
+            input.into_primitive(),
+            grad.into_primitive(),
+            max_density,
+        ))
+    }
+
     /// Spikes from data carry no gradient: computed on the inner backend, untracked.
     fn poisson_encode(
         intensity: FloatTensor<Self>,

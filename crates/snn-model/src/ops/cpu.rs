@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use burn::backend::{Backend, DType, TensorData, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::Shape;
 
-use super::generic::{
-    dense_matmul, dense_weight_grad, dims2, dims3, probabilities, seed_from_draws, to_host,
-};
+use super::generic::{dense_matmul, dense_weight_grad, dims2, dims3, to_host};
+use super::host::poisson::{probabilities, seed_from_draws};
 use super::host::{
     SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_events,
+    surrogate_grad,
 };
+use super::surrogate::Surrogate;
 use crate::ops::scan_params::LifScanParams;
 
 /// Direct access to a CPU backend's float tensors.
@@ -120,6 +121,18 @@ fn events_of<B: HostMemory>(t: &FloatTensor<B>) -> Arc<SpikeEvents> {
     events
 }
 
+pub fn spike_surrogate_grad<B: HostMemory>(
+    x: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    surrogate: Surrogate,
+) -> FloatTensor<B> {
+    let (shape, dtype) = (grad.shape(), grad.dtype());
+    let g = values::<B>(&grad);
+    let mut out = vec![0.0; g.len()];
+    surrogate_grad(&values::<B>(&x), &g, surrogate, &mut out);
+    tensor::<B>(out, shape, dtype)
+}
+
 pub fn lif_scan_forward<B: HostMemory>(
     current: FloatTensor<B>,
     beta: FloatTensor<B>,
@@ -217,6 +230,14 @@ pub fn poisson_encode<B: HostMemory>(
 macro_rules! impl_cpu_ops {
     ($backend:ty) => {
         impl super::SnnOps for $backend {
+            fn spike_surrogate_grad(
+                x: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+                surrogate: Surrogate,
+            ) -> FloatTensor<Self> {
+                spike_surrogate_grad::<Self>(x, grad, surrogate)
+            }
+
             fn lif_scan_forward(
                 current: FloatTensor<Self>,
                 beta: FloatTensor<Self>,

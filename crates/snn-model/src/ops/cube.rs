@@ -17,26 +17,9 @@ use burn_cubecl::{
 
 use super::SnnOps;
 use super::generic::{dense_matmul, dense_weight_grad};
+use super::host::poisson::{DRAW_BITS, DRAW_SCALE, MIX32_M1, MIX32_M2};
 use super::scan_params::{LifScanParams, Reset};
-use crate::surrogate::Surrogate;
-
-/// Surrogate derivative `σ'(x)` (same formulas as [`Surrogate::derivative`]);
-/// `kind` 0 = sigmoid, 1 = fast sigmoid, 2 = atan; `k` its parameter.
-#[cube]
-fn surrogate_derivative<F: Float>(x: F, k: F, #[comptime] kind: u32) -> F {
-    let one = F::new(1.0);
-    if kind == 0 {
-        let e = (F::new(0.0) - k * x.abs()).exp();
-        let d = one + e;
-        k * e / (d * d)
-    } else if kind == 1 {
-        let d = one + k * x.abs();
-        one / (d * d)
-    } else {
-        let y = F::new(std::f32::consts::FRAC_PI_2) * k * x;
-        (k / F::new(2.0)) / (one + y * y)
-    }
-}
+use super::surrogate::{Surrogate, surrogate_derivative};
 
 #[cube(launch)]
 fn lif_forward_kernel<F: Float>(
@@ -142,14 +125,14 @@ fn lif_backward_kernel<F: Float>(
 fn mix32(x: u32) -> u32 {
     let mut x = x;
     x ^= x >> 16u32;
-    x *= 0x7feb_352du32;
+    x *= MIX32_M1;
     x ^= x >> 15u32;
-    x *= 0x846c_a68bu32;
+    x *= MIX32_M2;
     x ^ (x >> 16u32)
 }
 
 /// `out[i] = 1[u(seed, i) < clamp(gain·intensity[i mod row], 0, 1)]` for the flat index `i` of
-/// `[T, B, N]`; `seed` holds the two draws that [`super::generic::seed_from_draws`] turns into
+/// `[T, B, N]`; `seed` holds the two draws that [`super::host::poisson::seed_from_draws`] turns into
 /// the 48-bit seed, decoded here on the device.
 #[cube(launch)]
 fn poisson_kernel<F: Float>(
@@ -165,24 +148,35 @@ fn poisson_kernel<F: Float>(
     if i >= total as usize {
         terminate!();
     }
-    let scale = F::new(16_777_216.0);
-    let hi = u32::cast_from(seed[0] * scale) & 0xff_ffffu32;
-    let lo = u32::cast_from(seed[1] * scale) & 0xff_ffffu32;
-    // seed = hi·2²⁴ + lo; s0 its low 32 bits, s1 the rest.
-    let s0 = ((hi & 0xffu32) << 24u32) | lo;
-    let s1 = hi >> 8u32;
+    let scale = F::new(DRAW_SCALE);
+    let mask = (1u32 << DRAW_BITS) - 1u32;
+    let hi = u32::cast_from(seed[0] * scale) & mask;
+    let lo = u32::cast_from(seed[1] * scale) & mask;
+    // seed = hi·2^DRAW_BITS + lo; s0 its low 32 bits, s1 the rest.
+    let s0 = ((hi & ((1u32 << (32u32 - DRAW_BITS)) - 1u32)) << DRAW_BITS) | lo;
+    let s1 = hi >> (32u32 - DRAW_BITS);
     let p = (F::cast_from(gain) * intensity[i % row as usize]).clamp(F::new(0.0), F::new(1.0));
     let h = mix32(mix32(u32::cast_from(i) ^ s0) + s1);
-    let u = F::cast_from(h >> 8u32) * F::new(1.0 / 16_777_216.0);
+    let u = F::cast_from(h >> 8u32) * F::new(1.0 / DRAW_SCALE);
     out[i] = select(u < p, F::new(1.0), F::new(0.0));
 }
 
-fn surrogate_code(s: Surrogate) -> u32 {
-    match s {
-        Surrogate::Sigmoid { .. } => 0,
-        Surrogate::FastSigmoid { .. } => 1,
-        Surrogate::Atan { .. } => 2,
+/// `out[i] = grad[i] · σ'(x[i])` (the surrogate of [`super::surrogate`] with code `kind`).
+#[cube(launch)]
+fn surrogate_grad_kernel<F: Float>(
+    x: &Tensor<F>,
+    grad: &Tensor<F>,
+    out: &mut Tensor<F>,
+    total: u32,
+    k: f32,
+    #[comptime] kind: u32,
+    #[define(F)] _dtype: ElemType,
+) {
+    let i = ABSOLUTE_POS;
+    if i >= total as usize {
+        terminate!();
     }
+    out[i] = grad[i] * surrogate_derivative::<F>(x[i], F::cast_from(k), kind);
 }
 
 /// `[T, B, N]` of a contiguous current tensor.
@@ -206,6 +200,34 @@ fn empty_like(t: &CubeTensor, shape: burn::tensor::Shape) -> CubeTensor {
 }
 
 impl SnnOps for CubeBackend {
+    fn spike_surrogate_grad(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        surrogate: Surrogate,
+    ) -> FloatTensor<Self> {
+        let x = into_contiguous(x);
+        let grad = into_contiguous(grad);
+        let out = empty_like(&grad, grad.meta.shape().clone());
+        let total = out.meta.shape().num_elements();
+        let client = grad.client.clone();
+        let dtype = grad.dtype;
+        let cube_dim = CubeDim::new(&client, total);
+        let cube_count = calculate_cube_count_elemwise(&client, total, cube_dim);
+        surrogate_grad_kernel::launch(
+            &client,
+            cube_count,
+            cube_dim,
+            x.into_tensor_arg(),
+            grad.into_tensor_arg(),
+            out.clone().into_tensor_arg(),
+            total as u32,
+            surrogate.parameter(),
+            surrogate.code(),
+            dtype_to_storage_type(dtype),
+        );
+        out
+    }
+
     fn lif_scan_forward(
         current: FloatTensor<Self>,
         beta: FloatTensor<Self>,
@@ -273,7 +295,7 @@ impl SnnOps for CubeBackend {
             params.surrogate.parameter(),
             params.reset == Reset::Zero,
             params.detach_reset,
-            surrogate_code(params.surrogate),
+            Surrogate::code(params.surrogate),
             dtype_to_storage_type(dtype),
         );
         let grad_beta = Self::float_sum_dim(grad_beta_columns, 0);

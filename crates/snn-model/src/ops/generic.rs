@@ -1,14 +1,17 @@
 //! Portable glue: runs the [`super::host`] kernels on any backend's tensors by reading them back
 //! to host memory and uploading the results. The default bodies of [`super::SnnOps`] use it;
-//! backends with direct memory access ([`super::flex`]) or native kernels ([`super::cube`])
+//! backends with direct memory access ([`super::cpu`]) or native kernels ([`super::cube`])
 //! override it.
 
 use burn::backend::{Backend, DType, TensorData, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::Shape;
 
+use super::host::poisson::{probabilities, seed_from_draws};
 use super::host::{
     SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_spikes,
+    surrogate_grad,
 };
+use super::surrogate::Surrogate;
 use crate::ops::scan_params::LifScanParams;
 
 /// Runs [`lif_forward`] on backend tensors (read back to host memory, then uploaded).
@@ -58,6 +61,20 @@ pub fn lif_scan_backward_on<B: Backend>(
         from_host::<B>(grad_current, shape, dtype, &device),
         from_host::<B>(grad_beta, beta_shape, dtype, &device),
     )
+}
+
+/// Runs [`surrogate_grad`] on backend tensors.
+pub fn spike_surrogate_grad_on<B: Backend>(
+    x: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    surrogate: Surrogate,
+) -> FloatTensor<B> {
+    let device = grad.device();
+    let (shape, dtype) = (grad.shape(), grad.dtype());
+    let (x, grad) = (to_host::<B>(x), to_host::<B>(grad));
+    let mut out = vec![0.0; grad.len()];
+    surrogate_grad(&x, &grad, surrogate, &mut out);
+    from_host::<B>(out, shape, dtype, &device)
 }
 
 /// Reads a float tensor back as `f32` host values.
@@ -166,18 +183,6 @@ pub fn poisson_encode_on<B: Backend>(
     let mut out = vec![0.0; steps * b * n];
     poisson_spikes(&p, seed_from_draws(&to_host::<B>(seed)), &mut out);
     from_host::<B>(out, Shape::new([steps, b, n]), dtype, &device)
-}
-
-/// `clamp(gain·x, 0, 1)`.
-pub fn probabilities(x: &[f32], gain: f32) -> Vec<f32> {
-    x.iter().map(|&v| (gain * v).clamp(0.0, 1.0)).collect()
-}
-
-/// A 48-bit seed from two uniform draws in [0, 1) (24 bits each).
-pub fn seed_from_draws(draws: &[f32]) -> u64 {
-    draws.iter().take(2).fold(0u64, |acc, &d| {
-        (acc << 24) | ((d * (1u64 << 24) as f32) as u64 & 0xFF_FFFF)
-    })
 }
 
 pub fn dims2(shape: &Shape) -> [usize; 2] {

@@ -17,11 +17,12 @@ pub mod generic;
 pub mod host;
 pub mod scan_params;
 mod simd;
+pub mod surrogate;
 
 use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
 
-use crate::surrogate::Surrogate;
 use scan_params::LifScanParams;
+use surrogate::Surrogate;
 
 /// The largest number of spike slots `T·B·N` one Poisson encoding may draw: the counter of the
 /// draws ([`host::uniform`] on CPU, the same hash in [`cube`]) is a `u32`, so a larger tensor
@@ -40,37 +41,15 @@ pub trait SnnOps: Backend {
         Self::relu(Self::float_sign(x))
     }
 
-    /// `grad · σ'(x)`, the surrogate gradient of [`SnnOps::spike`], in an overflow-free form.
-    #[fusion(default)]
+    /// `grad · σ'(x)`, the surrogate gradient of [`SnnOps::spike`] ([`surrogate`]'s formulas:
+    /// host kernel on CPU backends, a CubeCL kernel on CubeCL runtimes).
+    #[fusion(dtype = grad, shape = x.clone())]
     fn spike_surrogate_grad(
         x: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         surrogate: Surrogate,
     ) -> FloatTensor<Self> {
-        let derivative = match surrogate {
-            Surrogate::Sigmoid { slope } => {
-                // k·e/(1+e)² with e = exp(−k|x|) ∈ (0, 1]: never overflows.
-                let e =
-                    Self::float_exp(Self::float_mul_scalar(Self::float_abs(x), (-slope).into()));
-                let d = Self::float_add_scalar(e.clone(), 1.0f32.into());
-                let d2 = Self::float_mul(d.clone(), d);
-                Self::float_div(Self::float_mul_scalar(e, slope.into()), d2)
-            }
-            Surrogate::FastSigmoid { slope } => {
-                let d = Self::float_add_scalar(
-                    Self::float_mul_scalar(Self::float_abs(x), slope.into()),
-                    1.0f32.into(),
-                );
-                let d2 = Self::float_mul(d.clone(), d);
-                Self::float_recip(d2)
-            }
-            Surrogate::Atan { alpha } => {
-                let y = Self::float_mul_scalar(x, (std::f32::consts::FRAC_PI_2 * alpha).into());
-                let d = Self::float_add_scalar(Self::float_mul(y.clone(), y), 1.0f32.into());
-                Self::float_mul_scalar(Self::float_recip(d), (alpha / 2.0).into())
-            }
-        };
-        Self::float_mul(grad, derivative)
+        generic::spike_surrogate_grad_on::<Self>(x, grad, surrogate)
     }
 
     /// Fused LIF recurrence over all time steps (see [`crate::lif`] for the equations).

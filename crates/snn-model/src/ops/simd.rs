@@ -1,10 +1,13 @@
-//! Kernels compiled twice: for AVX2 + FMA (used when the CPU has them) and for the baseline
-//! target. The workspace builds for baseline x86-64 (SSE2), which halves the vector width of the
-//! kernels' loops; [`simd_kernel!`] gives a function an AVX2 copy chosen at run time. Rust never
-//! contracts `a·b + c` into an FMA on its own, so both copies compute identical results.
+//! Kernels compiled three times: for AVX-512 (F, VL) + AVX2 + FMA, for AVX2 + FMA, and for the
+//! baseline target, the best one chosen at run time. The workspace builds for baseline x86-64
+//! (SSE2), which would limit the kernels' loops to 128-bit vectors; [`simd_kernel!`] gives a
+//! function wider copies. Rust never contracts `a·b + c` into an FMA on its own, so every copy
+//! computes bit-identical results.
+//!
+//! `SNN_SIMD=avx2` (or `baseline`) caps the level, for benchmarks of one against the other.
 
-/// Defines `fn $name(args) -> ret { body }` whose body runs compiled for AVX2 + FMA when the CPU
-/// supports them, and compiled for the baseline target otherwise.
+/// Defines `fn $name(args) -> ret { body }` whose body runs compiled for the widest vector
+/// extension the CPU has (see the module docs).
 macro_rules! simd_kernel {
     ($(#[$meta:meta])* $vis:vis fn $name:ident$(<$lt:lifetime>)?($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
@@ -13,13 +16,19 @@ macro_rules! simd_kernel {
             fn body$(<$lt>)?($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                unsafe fn avx512$(<$lt>)?($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
                 #[target_feature(enable = "avx2,fma")]
                 unsafe fn avx2$(<$lt>)?($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
-                if $crate::ops::simd::has_avx2() {
-                    // SAFETY: the CPU supports AVX2 and FMA (checked above).
-                    return unsafe { avx2($($arg),*) };
+                match $crate::ops::simd::level() {
+                    // SAFETY: the CPU supports these extensions (checked by `level`).
+                    $crate::ops::simd::Level::Avx512 => return unsafe { avx512($($arg),*) },
+                    $crate::ops::simd::Level::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::ops::simd::Level::Baseline => {}
                 }
             }
             body($($arg),*)
@@ -28,9 +37,40 @@ macro_rules! simd_kernel {
 }
 pub(crate) use simd_kernel;
 
-/// Whether this CPU has AVX2 and FMA (cached by `std`).
+/// The vector extension the kernels run with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Baseline,
+    Avx2,
+    Avx512,
+}
+
+/// The widest level this CPU supports, capped by `SNN_SIMD` (`baseline`, `avx2`); detected once.
+pub fn level() -> Level {
+    static LEVEL: std::sync::OnceLock<Level> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        let cap = match std::env::var("SNN_SIMD").as_deref() {
+            Ok("baseline") => Level::Baseline,
+            Ok("avx2") => Level::Avx2,
+            _ => Level::Avx512,
+        };
+        detected().min(cap)
+    })
+}
+
 #[cfg(target_arch = "x86_64")]
-#[inline]
-pub fn has_avx2() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+fn detected() -> Level {
+    use std::arch::is_x86_feature_detected as has;
+    if has!("avx512f") && has!("avx512vl") && has!("avx2") && has!("fma") {
+        Level::Avx512
+    } else if has!("avx2") && has!("fma") {
+        Level::Avx2
+    } else {
+        Level::Baseline
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detected() -> Level {
+    Level::Baseline
 }
