@@ -115,6 +115,11 @@ enum Command {
         /// pass on 2 CPU cores).
         #[arg(long, value_name = "PASSES", default_value_t = 0)]
         layer: usize,
+        /// Also time the same training step in plain PyTorch and in snnTorch
+        /// (bench/peers/peer_step.py, run by this Python, which needs torch and snntorch; same
+        /// T, batch, warm-up and repetitions, as many threads as CPUs) and print the ratios.
+        #[arg(long, value_name = "PYTHON")]
+        peers: Option<String>,
     },
 }
 
@@ -131,6 +136,7 @@ fn main() -> ExitCode {
             repeats,
             batches,
             layer,
+            peers,
         } => {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
             let mut runs: Vec<bench::Run> =
@@ -151,6 +157,7 @@ fn main() -> ExitCode {
                 repeats,
                 batches,
                 layer_repeats: layer,
+                peers,
             };
             bench::run(&root, &runs, &options)
         }

@@ -1,11 +1,14 @@
 //! `snn-train bench`: times full training steps (Poisson encoding, forward, backward, Adam) of a
-//! config on real MNIST batches. Warm-up steps are excluded; each repetition times `batches`
-//! consecutive steps; the reported figure is the median over repetitions. Prints one line
-//! `bench backend=<b> steps=<T> batch=<B> images_per_s=<x> peak_rss_mb=<y> …` at the end.
+//! config on real MNIST batches, then inference steps (encoding and forward without autodiff, as
+//! `snn-train eval` runs them) of the trained model. Warm-up steps are excluded; each repetition
+//! times `batches` consecutive steps; the reported figures are medians over repetitions. Prints
+//! one line `bench backend=<b> steps=<T> batch=<B> images_per_s=<x> eval_images_per_s=<e>
+//! peak_rss_mb=<y> simd=<level> …` at the end.
 
 use std::time::Instant;
 
 use anyhow::{Result, bail};
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use snn_model::{LifImpl, Projection, Snn};
@@ -34,6 +37,8 @@ pub struct BenchResult {
     pub images_per_s: f64,
     /// Every repetition's images/s, sorted.
     pub samples: Vec<f64>,
+    /// Median images/s of inference steps (no autodiff).
+    pub eval_images_per_s: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -47,7 +52,7 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
     let data = data.images();
     let device = req.backend.device.clone();
     device.seed(req.config.train.seed);
-    let ad = device.autodiff();
+    let ad = device.clone().autodiff();
     let mut model = req.config.model.init(&ad);
     if let Some(lif) = req.lif {
         model = model.with_lif_implementation(lif);
@@ -82,9 +87,28 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
         samples.push((req.batches * batch) as f64 / start.elapsed().as_secs_f64());
     }
     samples.sort_by(f64::total_cmp);
+    let eval = model.valid();
+    let eval_step = |start: usize| {
+        let indices: Vec<usize> = (start..start + batch).map(|i| i % data.len()).collect();
+        let b = batch_of(data, &indices, &device);
+        let _ = eval.forward(b.images).logits.argmax(1).into_data();
+    };
+    for i in 0..req.warmup {
+        eval_step(i * batch);
+    }
+    let mut eval_samples = Vec::with_capacity(req.repeats);
+    for r in 0..req.repeats {
+        let start = Instant::now();
+        for i in 0..req.batches {
+            eval_step((r * req.batches + i) * batch);
+        }
+        eval_samples.push((req.batches * batch) as f64 / start.elapsed().as_secs_f64());
+    }
+    eval_samples.sort_by(f64::total_cmp);
     Ok(BenchResult {
         images_per_s: samples[samples.len() / 2],
         samples,
+        eval_images_per_s: eval_samples[eval_samples.len() / 2],
         peak_rss_mb: peak_rss_mb(),
     })
 }
@@ -111,12 +135,14 @@ pub fn peak_rss_mb() -> f64 {
 /// The machine-readable result line.
 pub fn result_line(req: &BenchRequest, r: &BenchResult) -> String {
     format!(
-        "bench backend={} steps={} batch={} images_per_s={:.1} peak_rss_mb={:.0} lif={:?} projection={:?} repeats={} batches={}",
+        "bench backend={} steps={} batch={} images_per_s={:.1} eval_images_per_s={:.1} peak_rss_mb={:.0} simd={} lif={:?} projection={:?} repeats={} batches={}",
         req.backend.name,
         req.config.model.steps,
         req.config.train.batch_size,
         r.images_per_s,
+        r.eval_images_per_s,
         r.peak_rss_mb,
+        snn_model::ops::simd_level(),
         req.lif.unwrap_or(req.config.model.lif.implementation),
         req.projection.unwrap_or(req.config.model.projection),
         req.repeats,

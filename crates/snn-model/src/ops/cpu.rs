@@ -1,10 +1,8 @@
 //! CPU backends (Flex, NdArray): the host kernels run on the backend's own memory (no read-back
-//! copies), and the events of spike tensors are remembered so that no spike tensor is scanned
-//! twice (the Poisson encoder records its spikes' events as it draws them).
+//! copies). A spike tensor's events are scanned from it where an op needs them (forward and
+//! weight gradient of the spike matmul); nothing is cached between ops.
 
-use std::any::Any;
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex};
 
 use burn::backend::{Backend, DType, TensorData, TensorMetadata, tensor::FloatTensor};
 use burn::tensor::Shape;
@@ -12,7 +10,7 @@ use burn::tensor::Shape;
 use super::generic::{dense_matmul, dense_weight_grad, dims2, dims3, to_host};
 use super::host::poisson::{probabilities, seed_from_draws};
 use super::host::{
-    SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_events,
+    SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_spikes,
     surrogate_grad,
 };
 use super::surrogate::Surrogate;
@@ -67,58 +65,9 @@ fn tensor<B: HostMemory>(values: Vec<f32>, shape: Shape, dtype: DType) -> FloatT
     }
 }
 
-/// One remembered spike tensor: its buffer's address and length, a clone of the tensor (which
-/// keeps the buffer alive, so the address cannot be reused by another tensor while the entry
-/// exists; shared CPU tensors are copy-on-write, so the contents cannot change either), and its
-/// events.
-struct Entry {
-    address: usize,
-    len: usize,
-    _keep_alive: Box<dyn Any + Send>,
-    events: Arc<SpikeEvents>,
-}
-
-static EVENTS: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
-/// Entries kept: enough for the encoded input and one hidden layer between a batch's forward
-/// and backward pass. Each entry keeps its spike tensor alive (20 MB for the reference batch), so
-/// the cache is small; a deeper network's extra layers are scanned again in the backward pass.
-const EVENTS_KEPT: usize = 2;
-
-fn key<B: HostMemory>(t: &FloatTensor<B>) -> Option<(usize, usize)> {
-    B::borrow_f32(t).map(|s| (s.as_ptr() as usize, s.len()))
-}
-
-fn remember<B: HostMemory>(t: &FloatTensor<B>, events: Arc<SpikeEvents>) {
-    let Some((address, len)) = key::<B>(t) else {
-        return;
-    };
-    let mut cache = EVENTS.lock().expect("events cache lock");
-    cache.retain(|e| (e.address, e.len) != (address, len));
-    if cache.len() == EVENTS_KEPT {
-        cache.remove(0);
-    }
-    cache.push(Entry {
-        address,
-        len,
-        _keep_alive: Box::new(t.clone()),
-        events,
-    });
-}
-
-/// The events of spike tensor `t` `[T, B, K]`, from the cache or by scanning it.
-fn events_of<B: HostMemory>(t: &FloatTensor<B>) -> Arc<SpikeEvents> {
-    let dims = dims3(&t.shape());
-    if let Some(k) = key::<B>(t) {
-        let cache = EVENTS.lock().expect("events cache lock");
-        if let Some(e) = cache.iter().find(|e| {
-            (e.address, e.len) == k && [e.events.steps, e.events.batch, e.events.k] == dims
-        }) {
-            return e.events.clone();
-        }
-    }
-    let events = Arc::new(SpikeEvents::scan(&values::<B>(t), dims));
-    remember::<B>(t, events.clone());
-    events
+/// The events of spike tensor `t` `[T, B, K]` (scanned from its values).
+fn events_of<B: HostMemory>(t: &FloatTensor<B>) -> SpikeEvents {
+    SpikeEvents::scan(&values::<B>(t), dims3(&t.shape()))
 }
 
 pub fn spike_surrogate_grad<B: HostMemory>(
@@ -220,10 +169,8 @@ pub fn poisson_encode<B: HostMemory>(
     let [b, k] = dims2(&shape);
     let p = probabilities(&values::<B>(&intensity), gain);
     let mut out = vec![0.0; steps * b * k];
-    let events = poisson_events(&p, seed_from_draws(&values::<B>(&seed)), &mut out, steps, b);
-    let spikes = tensor::<B>(out, Shape::new([steps, b, k]), dtype);
-    remember::<B>(&spikes, Arc::new(events));
-    spikes
+    poisson_spikes(&p, seed_from_draws(&values::<B>(&seed)), &mut out);
+    tensor::<B>(out, Shape::new([steps, b, k]), dtype)
 }
 
 /// Implements [`super::SnnOps`] for a CPU backend with the functions above.

@@ -30,6 +30,15 @@ use surrogate::Surrogate;
 /// [`crate::SnnConfig::check_batch`] refuses such a batch before anything is allocated.
 pub const MAX_SPIKE_SLOTS: usize = u32::MAX as usize;
 
+/// The vector extension the host kernels run with on this CPU (`avx512`, `avx2`, `baseline`).
+pub fn simd_level() -> &'static str {
+    match simd::level() {
+        simd::Level::Avx512 => "avx512",
+        simd::Level::Avx2 => "avx2",
+        simd::Level::Baseline => "baseline",
+    }
+}
+
 #[backend_extension(Cube, Flex, NdArray, Fusion, Autodiff)]
 pub trait SnnOps: Backend {
     /// Heaviside step `H(x) = 1[x > 0]` (exactly 0.0 or 1.0). Under autodiff its backward is
