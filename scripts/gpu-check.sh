@@ -13,7 +13,8 @@
 #   2. the full training step of configs/seed.toml (`snn-train bench`), fused and reference LIF;
 #   3. the Open Neuromorphic benchmark layer: Linear(16384, 16384) → LIF, T = 500, batch 16,
 #      forward + backward (`snn-train bench-layer`), fused and reference LIF;
-#   4. one timed training epoch of the seed config;
+#   4. one timed training epoch of the seed config (and, on two or more CUDA GPUs, the same
+#      epoch data-parallel on GPUs 0 and 1: --devices 0,1);
 #   5. results.json gathering the figures.
 # BACKENDS (default: cuda, plus wgpu when a Vulkan loader is present). QUICK=1 shrinks every
 # shape (a dry run on a CPU-only machine through lavapipe: BACKENDS=wgpu QUICK=1). Outside a
@@ -112,6 +113,16 @@ step 240 "epoch-$gpu" "$bin" --backend "$gpu" --config "$configs/seed.toml" --da
   --out "$out/epoch-run" "${epoch_args[@]}"
 epoch_s=$(awk "BEGIN { print $(date +%s.%N) - $start }")
 echo "one_epoch_wall_s=$epoch_s" | tee -a "$summary"
+# Data-parallel (DDP) over two GPUs when the machine has them: the same epoch, for the scaling.
+ddp_s=null
+gpus=$(grep -c . "$out/gpu.txt" 2>/dev/null || echo 0)
+if [ "$gpu" = cuda ] && [ "$gpus" -ge 2 ] && command -v nvidia-smi >/dev/null 2>&1; then
+  start=$(date +%s.%N)
+  step 240 "epoch-ddp2" "$bin" --backend cuda --devices 0,1 --config "$configs/seed.toml" \
+    --data "$mnist" --out "$out/epoch-ddp2" "${epoch_args[@]}"
+  ddp_s=$(awk "BEGIN { print $(date +%s.%N) - $start }")
+  echo "two_gpu_epoch_wall_s=$ddp_s" | tee -a "$summary"
+fi
 
 # results.json: every figure above, machine-readable.
 {
@@ -132,6 +143,7 @@ echo "one_epoch_wall_s=$epoch_s" | tee -a "$summary"
     echo "  \"epoch_summary\": $(cat "$out/epoch-run/summary.json"),"
   fi
   echo "  \"one_epoch_wall_s\": $epoch_s,"
+  echo "  \"two_gpu_epoch_wall_s\": $ddp_s,"
   echo "  \"failed_steps\": $failed"
   echo "}"
 } >"$out/results.json"

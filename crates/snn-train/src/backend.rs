@@ -110,6 +110,56 @@ impl BackendChoice {
     }
 }
 
+impl Backend {
+    /// The devices `--devices IDS` names on this backend, for data-parallel training (one model
+    /// replica per device, gradients all-reduced by Burn's DDP strategy). Checked: no repeats,
+    /// every index present, and more than one device only on CUDA: Burn 0.22.1 implements the
+    /// all-reduce of its DDP for CUDA (and its remote backend) only. CPU backends have device 0.
+    pub fn devices(&self, ids: &[usize]) -> Result<Vec<Device>> {
+        let list = ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        if ids.is_empty() {
+            bail!("--devices needs at least one device index (e.g. --devices 0,1)");
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                bail!("--devices {list}: device {id} is named twice; name each device once");
+            }
+        }
+        if ids.len() > 1 && self.name != "cuda" {
+            bail!(
+                "--devices {list} --backend {}: training on several devices uses Burn's \
+                 data-parallel strategy (DDP), whose gradient all-reduce Burn 0.22.1 implements \
+                 for CUDA only; use --backend cuda, or one device",
+                self.name
+            );
+        }
+        let available: Vec<Device> = match self.name {
+            #[cfg(feature = "cuda")]
+            "cuda" => Device::enumerate(burn::tensor::DeviceType::Cuda)
+                .into_iter()
+                .collect(),
+            "wgpu" => vec![self.device.clone()],
+            _ => vec![self.device.clone()],
+        };
+        if let Some(missing) = ids.iter().find(|&&id| id >= available.len()) {
+            let what = match self.name {
+                "cuda" => format!("{} CUDA device(s)", available.len()),
+                "wgpu" => "one wgpu device here (the default adapter)".to_string(),
+                _ => "one device (0): the CPU".to_string(),
+            };
+            bail!(
+                "--devices {list}: there is no device {missing} on --backend {}; it has {what}",
+                self.name
+            );
+        }
+        Ok(ids.iter().map(|&id| available[id].clone()).collect())
+    }
+}
+
 /// The first CUDA device, when built with the `cuda` feature and the NVIDIA driver is present.
 pub fn cuda_device() -> Option<Device> {
     #[cfg(feature = "cuda")]

@@ -233,6 +233,11 @@ struct TrainArgs {
     /// ones: fine-tuning. --config must describe the same network (e.g. RUN_DIR/config.toml).
     #[arg(long, value_name = "RUN_DIR", conflicts_with = "resume")]
     init_from: Option<PathBuf>,
+    /// Train on these devices of --backend at once (e.g. `--backend cuda --devices 0,1`): a
+    /// model replica per device, gradients averaged by Burn's DDP strategy (CUDA only in Burn
+    /// 0.22.1). One index picks that device.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    devices: Option<Vec<usize>>,
     #[arg(long)]
     epochs: Option<usize>,
     /// Simulation time steps T.
@@ -563,7 +568,14 @@ fn run_train(args: TrainArgs) -> Result<()> {
     if args.fetch {
         fetch_if_missing(&args.data)?;
     }
-    let backend = args.backend.resolve()?;
+    let mut backend = args.backend.resolve()?;
+    let replicas = match &args.devices {
+        Some(ids) => backend.devices(ids)?,
+        None => Vec::new(),
+    };
+    if let Some(first) = replicas.first() {
+        backend.device = first.clone();
+    }
     let device = backend.device.clone();
     let test_limit = config.train.test_limit;
     let trained = train(TrainRequest {
@@ -574,6 +586,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         target,
         workers: args.workers,
         init_from: args.init_from.clone(),
+        replicas,
     })?;
     let (run_dir, summary) = (&trained.run_dir, &trained.summary);
     // Figures and the spike report are extras: a failure there does not fail the run.

@@ -213,6 +213,7 @@ fn train_and_measure(req: &SweepRequest, name: String, config: RunConfig) -> Res
         target: RunTarget::Out(dir.clone()),
         workers: 0,
         init_from: None,
+        replicas: Vec::new(),
     })?;
     let run = Run::open(&dir, &req.backend.device)?;
     let test = run.test_data(&req.data_dir, test_limit)?;

@@ -9,13 +9,14 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataset::Dataset;
 use burn::module::Module;
 use burn::optim::AdamConfig;
+use burn::tensor::distributed::{DistributedConfig, ReduceOperation};
 use burn::train::checkpoint::{
     ComposedCheckpointingStrategy, KeepLastNCheckpoints, MetricCheckpointingStrategy,
 };
 use burn::train::logger::FileMetricLogger;
 use burn::train::metric::store::{Aggregate, Direction, Split as MetricSplit};
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
-use burn::train::{Interrupter, Learner, SupervisedTraining};
+use burn::train::{ExecutionStrategy, Interrupter, Learner, SupervisedTraining, TrainingStrategy};
 
 use crate::backend::Backend;
 use crate::checkpoint::{self, CheckpointSet};
@@ -56,6 +57,9 @@ pub struct TrainRequest {
     /// Start from this run's `model.bpk` (`--init-from`, e.g. an imported NIR network) instead
     /// of fresh weights; the config must describe the same network.
     pub init_from: Option<PathBuf>,
+    /// More than one: data-parallel training with Burn's DDP strategy, a model replica per
+    /// device (`--devices`, checked by [`Backend::devices`]); `backend.device` is the first.
+    pub replicas: Vec<burn::tensor::Device>,
 }
 
 /// A finished training run.
@@ -82,6 +86,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         target,
         workers,
         init_from,
+        replicas,
     } = req;
     let train_set = load_split(&data_dir, Split::Train, config.train.train_limit)?;
     let test_set = load_split(&data_dir, Split::Test, config.train.test_limit)?;
@@ -225,12 +230,26 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);
     }
+    if replicas.len() > 1 {
+        let ddp = ExecutionStrategy::ddp(
+            replicas.clone(),
+            DistributedConfig {
+                all_reduce_op: ReduceOperation::Mean,
+            },
+        );
+        training = training.with_training_strategy(TrainingStrategy::Default(ddp));
+    }
 
     eprintln!(
-        "training {} on {} ({}) for {} epochs: {} train / {} test images, batch {}, T={}",
+        "training {} on {} ({}{}) for {} epochs: {} train / {} test images, batch {}, T={}",
         run_dir.display(),
         backend.name,
         backend.detail,
+        if replicas.len() > 1 {
+            format!(", {} devices, data-parallel", replicas.len())
+        } else {
+            String::new()
+        },
         config.train.epochs,
         train_set.len(),
         test_set.len(),

@@ -436,3 +436,46 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_epoch() {
     assert_eq!(summary.epochs, 3);
     assert!(summary.test_accuracy.is_finite() && summary.test_loss.is_finite());
 }
+
+/// `--devices`: several devices need CUDA (Burn 0.22.1's DDP all-reduce), an index must exist and
+/// appear once; each refusal is one message and no run directory.
+#[test]
+fn devices_that_cannot_train_together_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let data = mnist_dir();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--backend", "flex", "--devices", "0,1"],
+            "implements for CUDA only",
+        ),
+        (
+            &["--backend", "flex", "--devices", "0,0"],
+            "device 0 is named twice",
+        ),
+        (
+            &["--backend", "ndarray", "--devices", "2"],
+            "there is no device 2 on --backend ndarray",
+        ),
+        (&["--backend", "cuda", "--devices", "0,1"], "--backend cuda"),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec![
+            "--out",
+            out.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ];
+        args.extend_from_slice(flags);
+        let result = snn_train(&args);
+        let err = stderr(&result);
+        assert!(!result.status.success(), "{flags:?} trained");
+        assert!(err.contains(expected), "{flags:?}: {err}");
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "{flags:?}: one message, got {err}"
+        );
+        assert!(!out.exists(), "{flags:?} made the run directory");
+    }
+}
