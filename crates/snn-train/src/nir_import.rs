@@ -419,7 +419,7 @@ pub fn import(
                 ));
             }
             other => bail!(
-                "NIR node `{name}` is a {}{}: snn-train imports chains of Affine, Linear, Conv2d, \
+                "NIR node `{name}` has type {}{}: snn-train imports chains of Affine, Linear, Conv2d, \
                  AvgPool2d, SumPool2d, Flatten and LIF nodes ending in an LI or LIF readout",
                 other.type_name(),
                 if matches!(other, Node::Li { .. }) {
