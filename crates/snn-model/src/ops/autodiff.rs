@@ -54,24 +54,25 @@ impl<B: SnnOps> Backward<B, 2> for LifScanBackward {
     }
 }
 
-/// Backward of the spike matmul: `dW = Σ_{t,b} X[t,b]ᵀ·G[t,b]` (over X's events), `dX = G·Wᵀ`.
+/// Backward of the spike matmul: `dW = Σ_{t,b} X[t,b]ᵀ·G[t,b]` (over X's events, kept from the
+/// forward pass: the input is scanned once), `dX = G·Wᵀ`.
 #[derive(Debug)]
 struct SpikeMatmulBackward;
 
 impl<B: SnnOps> Backward<B, 2> for SpikeMatmulBackward {
-    /// Input `[T, B, K]`, weight `[K, N]`, and the density rule.
-    type State = (FloatTensor<B>, FloatTensor<B>, f32);
+    /// The input's events ([`SnnOps::spike_events`]) and the weight `[K, N]`.
+    type State = (FloatTensor<B>, FloatTensor<B>);
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_input, node_weight] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let (input, weight, max_density) = ops.state;
+        let (events, weight) = ops.state;
         if let Some(node) = node_input {
             let grad_input = dense_matmul::<B>(grad.clone(), B::float_transpose(weight));
             grads.register::<B>(node.id, grad_input);
         }
         if let Some(node) = node_weight {
-            let grad_weight = B::spike_matmul_weight_grad(input, grad, max_density);
+            let grad_weight = B::spike_events_weight_grad(events, grad);
             grads.register::<B>(node.id, grad_weight);
         }
     }
@@ -176,8 +177,9 @@ impl<B: SnnOps, C: CheckpointStrategy> SnnOps for Autodiff<B, C> {
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let out = B::spike_matmul(input.clone(), weight.clone(), max_density);
-                prep.finish((input, weight, max_density), out)
+                let events = B::spike_events(input, max_density);
+                let out = B::spike_events_matmul(events.clone(), weight.clone());
+                prep.finish((events, weight), out)
             }
             OpsKind::UnTracked(prep) => prep.finish(B::spike_matmul(input, weight, max_density)),
         }

@@ -144,6 +144,46 @@ pub fn spike_matmul<B: HostMemory>(
     tensor::<B>(out, Shape::new([t, b, n]), weight.dtype())
 }
 
+pub fn spike_events<B: HostMemory>(input: FloatTensor<B>, max_density: f32) -> FloatTensor<B> {
+    let events = events_of::<B>(&input);
+    if events.density() > max_density {
+        return input;
+    }
+    let packed = events.pack();
+    let len = packed.len();
+    B::from_f32(packed, Shape::new([len]))
+}
+
+/// The events `spike_events` packed into a 1-D tensor, or `None` for a dense `[T, B, K]` operand.
+fn unpacked<B: HostMemory>(events: &FloatTensor<B>) -> Option<SpikeEvents> {
+    (events.shape().num_dims() == 1).then(|| SpikeEvents::unpack(&values::<B>(events)))
+}
+
+pub fn spike_events_matmul<B: HostMemory>(
+    events: FloatTensor<B>,
+    weight: FloatTensor<B>,
+) -> FloatTensor<B> {
+    let Some(x) = unpacked::<B>(&events) else {
+        return dense_matmul::<B>(events, weight);
+    };
+    let n = weight.shape()[1];
+    let mut out = vec![0.0; x.steps * x.batch * n];
+    events_matmul(&x, &values::<B>(&weight), n, &mut out);
+    tensor::<B>(out, Shape::new([x.steps, x.batch, n]), weight.dtype())
+}
+
+pub fn spike_events_weight_grad<B: HostMemory>(
+    events: FloatTensor<B>,
+    grad: FloatTensor<B>,
+) -> FloatTensor<B> {
+    let Some(x) = unpacked::<B>(&events) else {
+        return dense_weight_grad::<B>(events, grad);
+    };
+    let n = grad.shape()[2];
+    let dw = events_weight_grad(&x, &values::<B>(&grad), n);
+    tensor::<B>(dw, Shape::new([x.k, n]), grad.dtype())
+}
+
 pub fn spike_matmul_weight_grad<B: HostMemory>(
     input: FloatTensor<B>,
     grad: FloatTensor<B>,
@@ -216,6 +256,24 @@ macro_rules! impl_cpu_ops {
                 max_density: f32,
             ) -> FloatTensor<Self> {
                 spike_matmul_weight_grad::<Self>(input, grad, max_density)
+            }
+
+            fn spike_events(input: FloatTensor<Self>, max_density: f32) -> FloatTensor<Self> {
+                spike_events::<Self>(input, max_density)
+            }
+
+            fn spike_events_matmul(
+                events: FloatTensor<Self>,
+                weight: FloatTensor<Self>,
+            ) -> FloatTensor<Self> {
+                spike_events_matmul::<Self>(events, weight)
+            }
+
+            fn spike_events_weight_grad(
+                events: FloatTensor<Self>,
+                grad: FloatTensor<Self>,
+            ) -> FloatTensor<Self> {
+                spike_events_weight_grad::<Self>(events, grad)
             }
 
             fn poisson_encode(

@@ -139,6 +139,36 @@ pub trait SnnOps: Backend {
         generic::spike_matmul_weight_grad_on::<Self>(input, grad, max_density)
     }
 
+    /// The operand the [`SnnOps::spike_events_matmul`] family multiplies with: on CPU backends
+    /// the events of spike train `input` `[T, B, K]` packed in a 1-D tensor (bit patterns, read
+    /// only by those ops) when their density is at most `max_density`; otherwise, and on every
+    /// other backend, `input` itself. Lets the autodiff spike matmul scan its input once and keep
+    /// the (smaller) events for its backward pass.
+    #[fusion(default)]
+    fn spike_events(input: FloatTensor<Self>, max_density: f32) -> FloatTensor<Self> {
+        let _ = max_density;
+        input
+    }
+
+    /// `input · weight` → `[T, B, N]` for `events` from [`SnnOps::spike_events`] (event-driven
+    /// when they are packed events, dense when they are the input itself).
+    #[fusion(default)]
+    fn spike_events_matmul(
+        events: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        generic::dense_matmul::<Self>(events, weight)
+    }
+
+    /// `Σ_{t,b} input[t, b]ᵀ · grad[t, b]` → `[K, N]` for `events` from [`SnnOps::spike_events`].
+    #[fusion(default)]
+    fn spike_events_weight_grad(
+        events: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        generic::dense_weight_grad::<Self>(events, grad)
+    }
+
     /// [`SnnOps::spike_matmul`], differentiable under autodiff with respect to both operands.
     #[fusion(default)]
     fn spike_linear(

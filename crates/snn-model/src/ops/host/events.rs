@@ -56,6 +56,49 @@ impl SpikeEvents {
         }
     }
 
+    /// The events as one flat `f32` buffer (bit patterns, not numbers) that a CPU tensor can
+    /// hold: `[T, B, K, events, has values]`, the `B·K + 1` offsets and the steps as `u32` bits,
+    /// then the values (when not all 1). Read back by [`SpikeEvents::unpack`].
+    pub fn pack(&self) -> Vec<f32> {
+        let bits =
+            |v: usize| f32::from_bits(u32::try_from(v).expect("spike events fit the 32-bit index"));
+        let mut out =
+            Vec::with_capacity(5 + self.offsets.len() + self.times.len() + self.values.len());
+        out.extend([self.steps, self.batch, self.k, self.times.len()].map(bits));
+        out.push(bits(usize::from(!self.values.is_empty())));
+        out.extend(self.offsets.iter().map(|&o| bits(o)));
+        out.extend(self.times.iter().map(|&t| f32::from_bits(t)));
+        out.extend_from_slice(&self.values);
+        out
+    }
+
+    /// The events [`SpikeEvents::pack`] wrote into `packed`.
+    pub fn unpack(packed: &[f32]) -> Self {
+        let word = |i: usize| packed[i].to_bits() as usize;
+        let (steps, batch, k, count, has_values) = (word(0), word(1), word(2), word(3), word(4));
+        let offsets_end = 5 + batch * k + 1;
+        let times_end = offsets_end + count;
+        assert_eq!(
+            packed.len(),
+            times_end + if has_values == 1 { count } else { 0 },
+            "not a packed SpikeEvents buffer"
+        );
+        Self {
+            steps,
+            batch,
+            k,
+            offsets: packed[5..offsets_end]
+                .iter()
+                .map(|v| v.to_bits() as usize)
+                .collect(),
+            times: packed[offsets_end..times_end]
+                .iter()
+                .map(|v| v.to_bits())
+                .collect(),
+            values: packed[times_end..].to_vec(),
+        }
+    }
+
     /// Number of events (non-zeros).
     pub fn count(&self) -> usize {
         self.times.len()
