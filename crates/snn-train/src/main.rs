@@ -508,10 +508,16 @@ fn run(cli: Cli) -> Result<()> {
                 .max_by(|a, b| a.1.total_cmp(b.1))
                 .map(|(i, _)| i)
                 .unwrap_or(0);
+            // The training data's class names, when it had a classes.txt.
+            let names = snn_train::data::read_class_names(&run.dir)?;
             println!("class  probability");
             for (c, p) in probs.iter().enumerate() {
+                let name = match names.as_ref().and_then(|n| n.get(c)) {
+                    Some(name) if *name != c.to_string() => format!(" {name}"),
+                    _ => String::new(),
+                };
                 println!(
-                    "{c:>5}  {p:.4}{}",
+                    "{c:>5}  {p:.4}{}{name}",
                     if c == best { "  <- predicted" } else { "" }
                 );
             }

@@ -147,6 +147,11 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         }
     };
     write_atomic(&run_dir.join(CONFIG_FILE), config.to_toml().as_bytes())?;
+    // The data's class names go with the run, for `predict` (which sees no data directory).
+    if let Some(names) = crate::data::read_class_names(&data_dir)? {
+        let text = names.join("\n") + "\n";
+        write_atomic(&run_dir.join(crate::data::CLASSES_FILE), text.as_bytes())?;
+    }
 
     device.seed(config.train.seed);
     let model = Classifier {

@@ -381,26 +381,12 @@ fn augmentation_shifts_images_reproducibly() {
     assert_ne!(a, original, "16 images and none shifted");
 }
 
-/// Eval names the classes when the data directory has a `classes.txt` (as `cargo xtask
-/// fetch-mnist` writes for Fashion-MNIST), and refuses one with the wrong number of names.
+/// The data directory's `classes.txt` (as `cargo xtask fetch-mnist` writes for Fashion-MNIST)
+/// names the classes in eval's table and, carried into the run, in predict's; a file with the
+/// wrong number of names is refused.
 #[test]
-fn eval_names_the_classes_of_the_data_directory() {
+fn eval_and_predict_name_the_classes_of_the_data_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("run");
-    crate::common::ok(crate::common::train_run(
-        "flex",
-        &run,
-        &[
-            "--train-limit",
-            "320",
-            "--test-limit",
-            "100",
-            "--epochs",
-            "1",
-            "--steps",
-            "5",
-        ],
-    ));
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
     for entry in std::fs::read_dir(crate::common::mnist_dir()).unwrap() {
@@ -421,27 +407,65 @@ fn eval_names_the_classes_of_the_data_directory() {
         "Bag",
         "Ankle boot",
     ];
-    let eval = |names: &[&str]| {
+    let write_names = |names: &[&str]| {
         std::fs::write(data.join("classes.txt"), names.join("\n") + "\n").unwrap();
+    };
+    write_names(&names);
+    let run = dir.path().join("run");
+    let (run_s, data_s) = (run.to_str().unwrap(), data.to_str().unwrap());
+    crate::common::ok(crate::common::snn_train(&[
+        "--backend",
+        "flex",
+        "--data",
+        data_s,
+        "--out",
+        run_s,
+        "--train-limit",
+        "320",
+        "--test-limit",
+        "100",
+        "--epochs",
+        "1",
+        "--steps",
+        "5",
+    ]));
+    let eval = || {
         crate::common::snn_train(&[
             "eval",
             "--backend",
             "flex",
             "--run",
-            run.to_str().unwrap(),
+            run_s,
             "--data",
-            data.to_str().unwrap(),
+            data_s,
             "--test-limit",
             "50",
         ])
     };
-    let out = crate::common::ok(eval(&names));
+    let out = crate::common::ok(eval());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("  9 Ankle boot: ") && text.contains(" 0 T-shirt/top: "),
         "{text}"
     );
-    let out = eval(&names[..9]);
+    let png = run.join("figures/confusion.png");
+    let out = crate::common::ok(crate::common::snn_train(&[
+        "predict",
+        "--backend",
+        "flex",
+        "--run",
+        run_s,
+        "--samples",
+        "1",
+        png.to_str().unwrap(),
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(" Trouser") && text.contains("<- predicted"),
+        "{text}"
+    );
+    write_names(&names[..9]);
+    let out = eval();
     let err = crate::common::stderr(&out);
     assert!(
         !out.status.success() && err.contains("classes.txt: names 9 classes but the model has 10"),
