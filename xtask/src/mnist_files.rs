@@ -92,6 +92,8 @@ pub enum DataSetId {
     Mnist,
     /// Zalando's Fashion-MNIST (10 clothing classes, same format and sizes as MNIST).
     FashionMnist,
+    /// Kuzushiji-MNIST (10 classes of cursive Japanese hiragana, same format and sizes as MNIST).
+    Kmnist,
 }
 
 impl DataSetId {
@@ -99,12 +101,13 @@ impl DataSetId {
         match self {
             Self::Mnist => &MNIST,
             Self::FashionMnist => &FASHION_MNIST,
+            Self::Kmnist => &KMNIST,
         }
     }
 }
 
 /// Every known data set (a present file of one is recognised when fetching another).
-pub const DATA_SETS: [&DataSet; 2] = [&MNIST, &FASHION_MNIST];
+pub const DATA_SETS: [&DataSet; 3] = [&MNIST, &FASHION_MNIST, &KMNIST];
 
 const TRAIN_IMAGES: Shape = Shape::Images {
     count: 60_000,
@@ -211,6 +214,45 @@ pub const FASHION_MNIST: DataSet = DataSet {
         "Ankle boot",
     ],
     default_out: "data/fashion-mnist",
+};
+
+/// Kuzushiji-MNIST (ROIS-DS Center for Open Data in the Humanities, CC BY-SA 4.0), pinned by its
+/// `.gz` files as published (SHA-256 as listed by several independent loaders, e.g. torch.rb's
+/// torchvision and TensorFlow Datasets). Classes: the hiragana of `kmnist_classmap.csv`,
+/// romanised.
+pub const KMNIST: DataSet = DataSet {
+    id: "kmnist",
+    name: "Kuzushiji-MNIST",
+    pinned: Pinned::Gz,
+    files: [
+        IdxFile {
+            name: "train-images-idx3-ubyte",
+            shape: TRAIN_IMAGES,
+            size: 18_165_135,
+            sha256: "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4",
+        },
+        IdxFile {
+            name: "train-labels-idx1-ubyte",
+            shape: TRAIN_LABELS,
+            size: 29_497,
+            sha256: "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17",
+        },
+        IdxFile {
+            name: "t10k-images-idx3-ubyte",
+            shape: TEST_IMAGES,
+            size: 3_041_136,
+            sha256: "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5",
+        },
+        IdxFile {
+            name: "t10k-labels-idx1-ubyte",
+            shape: TEST_LABELS,
+            size: 5_120,
+            sha256: "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c",
+        },
+    ],
+    mirrors: &["https://codh.rois.ac.jp/kmnist/dataset/kmnist/"],
+    classes: &["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
+    default_out: "data/kmnist",
 };
 
 #[cfg(test)]

@@ -752,13 +752,50 @@ fn fashion_mnist_from_raw_mnist_files_is_refused() {
 #[test]
 fn unknown_dataset_is_a_usage_error_listing_the_known_ones() {
     let out = TempDir::new().unwrap();
-    let run = xtask(&["--dataset", "kmnist", "--out", out.path().to_str().unwrap()]);
+    let run = xtask(&["--dataset", "emnist", "--out", out.path().to_str().unwrap()]);
     assert!(!run.success, "{}", run.output);
     assert!(
         run.output
-            .contains("[possible values: mnist, fashion-mnist]"),
+            .contains("[possible values: mnist, fashion-mnist, kmnist]"),
         "{}",
         run.output
     );
     assert_eq!(dir_entries(out.path()), Vec::<String>::new());
+}
+
+/// KMNIST is fetched like Fashion-MNIST: its `.gz` checked against its own pins.
+#[test]
+fn kmnist_mismatching_gz_is_refused_against_its_own_pin() {
+    let body = gzip(&idx_images(3, 28, 28));
+    let routes = vec![(
+        "/k/train-images-idx3-ubyte.gz".to_string(),
+        leak(body.clone()),
+    )]
+    .into_iter()
+    .collect();
+    let server = Server::with_routes(routes);
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("kmnist");
+    let mirror = server.mirror("k");
+    let run = xtask(&[
+        "--dataset",
+        "kmnist",
+        "--no-default-mirrors",
+        "--mirror",
+        &mirror,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.success, "{}", run.output);
+    let got = format!("{:x}", Sha256::digest(&body));
+    assert!(
+        run.output.contains(&format!(
+            "SHA-256 mismatch (got {got}, expected \
+             51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4)"
+        )),
+        "{}",
+        run.output
+    );
+    assert_eq!(server.paths(), ["/k/train-images-idx3-ubyte.gz"]);
+    assert_eq!(dir_entries(&out), Vec::<String>::new());
 }
