@@ -222,7 +222,8 @@ pub fn export(snn: &Snn, dt: f64) -> Result<Export> {
                     v_leak: Array::filled(classes, 0.0),
                 },
             );
-            "membrane: logits = Σ_t w_t·v[t] of the LI node, w_t ∝ Σ_{j≤T−1−t} β^j (argmax = argmax of Σ_t v[t])"
+            "membrane: logits = Σ_t w_t·v[t] of the LI node, w_t ∝ Σ_{j≤T−1−t} β^j \
+             (argmax = argmax of Σ_t v[t])"
         }
         Readout::SpikeCount(r) => {
             resets.push(("readout_lif".to_string(), r.lif.params().reset));

@@ -307,12 +307,14 @@ pub fn import(
                 };
                 if kh != kw || stride[0] != stride[1] || padding[0] != padding[1] {
                     bail!(
-                        "NIR node `{name}`: only square kernels, strides and paddings are supported (kernel {kh}x{kw}, stride {stride:?}, padding {padding:?})"
+                        "NIR node `{name}`: only square kernels, strides and paddings are supported \
+                         (kernel {kh}x{kw}, stride {stride:?}, padding {padding:?})"
                     );
                 }
                 if *dilation != [1, 1] || *groups != 1 {
                     bail!(
-                        "NIR node `{name}`: dilation {dilation:?} and groups {groups} are not supported (1 only)"
+                        "NIR node `{name}`: dilation {dilation:?} and groups {groups} are not \
+                         supported (1 only)"
                     );
                 }
                 let mut values = weight.to_f32();
@@ -364,7 +366,8 @@ pub fn import(
             } => {
                 if v_reset.values.iter().any(|&v| v != 0.0) {
                     bail!(
-                        "NIR node `{name}`: v_reset ≠ 0 is not supported (our neurons reset to 0 or by subtraction)"
+                        "NIR node `{name}`: v_reset ≠ 0 is not supported (our neurons reset to 0 \
+                         or by subtraction)"
                     );
                 }
                 let n = neuron(name, tau, r, v_leak, Some(v_threshold), dt)?;
@@ -407,7 +410,8 @@ pub fn import(
                 let n = neuron(name, tau, r, v_leak, None, dt)?;
                 if !n.beta.iter().all(|&b| b == n.beta[0]) {
                     bail!(
-                        "NIR node `{name}`: a readout LI with different time constants per class is not supported"
+                        "NIR node `{name}`: a readout LI with different time constants per class is \
+                         not supported"
                     );
                 }
                 fold(last_weights(&mut specs), name, &n.gain, &n.leak)?;
@@ -419,7 +423,8 @@ pub fn import(
                 ));
             }
             other => bail!(
-                "NIR node `{name}` has type {}{}: snn-train imports chains of Affine, Linear, Conv2d, \
+                "NIR node `{name}` has type {}{}: snn-train imports chains of Affine, Linear, \
+                 Conv2d, \
                  AvgPool2d, SumPool2d, Flatten and LIF nodes ending in an LI or LIF readout",
                 other.type_name(),
                 if matches!(other, Node::Li { .. }) {
@@ -432,7 +437,8 @@ pub fn import(
     }
     let Some((readout, readout_lif)) = readout else {
         bail!(
-            "the NIR graph does not end in an LI or LIF node before its Output: there is no readout to classify with"
+            "the NIR graph does not end in an LI or LIF node before its Output: there is no \
+             readout to classify with"
         );
     };
     let Some(Spec::Linear(readout_weights, readout_inputs)) = specs.pop() else {
@@ -440,7 +446,8 @@ pub fn import(
     };
     if pending_scale != 1.0 {
         bail!(
-            "a SumPool2d must be followed by a weight layer (its sum is folded into the next weights)"
+            "a SumPool2d must be followed by a weight layer (its sum is folded into the next \
+             weights)"
         );
     }
     let (_, Node::Output { shape }) = chain[chain.len() - 1] else {
