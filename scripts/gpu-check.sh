@@ -115,8 +115,11 @@ epoch_s=$(awk "BEGIN { print $(date +%s.%N) - $start }")
 echo "one_epoch_wall_s=$epoch_s" | tee -a "$summary"
 # Data-parallel (DDP) over two GPUs when the machine has them: the same epoch, for the scaling.
 ddp_s=null
-gpus=$(grep -c . "$out/gpu.txt" 2>/dev/null || echo 0)
-if [ "$gpu" = cuda ] && [ "$gpus" -ge 2 ] && command -v nvidia-smi >/dev/null 2>&1; then
+gpus=0
+if command -v nvidia-smi >/dev/null 2>&1; then
+  gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
+fi
+if [ "$gpu" = cuda ] && [ "${gpus:-0}" -ge 2 ]; then
   start=$(date +%s.%N)
   step 240 "epoch-ddp2" "$bin" --backend cuda --devices 0,1 --config "$configs/seed.toml" \
     --data "$mnist" --out "$out/epoch-ddp2" "${epoch_args[@]}"

@@ -226,7 +226,8 @@ impl NodeReader<'_> {
             _ => Dtype::F64,
         };
         let values = ds.read_f64().map_err(err)?;
-        if values.len() != shape.iter().product::<usize>() {
+        let elements = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if elements != Some(values.len()) {
             return Err(NirError::node(
                 self.name,
                 format!("`{key}` has {} values for shape {shape:?}", values.len()),

@@ -142,7 +142,7 @@ impl Backend {
             "cuda" => Device::enumerate(burn::tensor::DeviceType::Cuda)
                 .into_iter()
                 .collect(),
-            "wgpu" => vec![self.device.clone()],
+            // wgpu: the default adapter only; CPU backends: the CPU.
             _ => vec![self.device.clone()],
         };
         if let Some(missing) = ids.iter().find(|&&id| id >= available.len()) {

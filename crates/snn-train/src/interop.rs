@@ -58,8 +58,13 @@ pub fn import(input: &Path, out: &Path, options: &ImportOptions) -> Result<()> {
     let backend = BackendChoice::Flex.resolve()?;
     let (config, model) = crate::nir_import::import(&graph, options, &backend.device)
         .with_context(|| format!("cannot import {}", input.display()))?;
+    let created = !out.exists();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    save_model(&model, &out.join(MODEL_FILE))?;
-    write_atomic(&out.join(CONFIG_FILE), config.to_toml().as_bytes())?;
-    Ok(())
+    let written = save_model(&model, &out.join(MODEL_FILE))
+        .and_then(|()| write_atomic(&out.join(CONFIG_FILE), config.to_toml().as_bytes()));
+    if written.is_err() && created {
+        // No half-made run directory: it was ours, and holds nothing else.
+        let _ = std::fs::remove_dir_all(out);
+    }
+    written
 }

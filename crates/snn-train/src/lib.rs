@@ -12,6 +12,7 @@ pub mod events;
 pub mod inference;
 pub mod interop;
 pub mod layer_bench;
+pub mod layout;
 pub mod limits;
 pub mod metrics;
 pub mod nir_export;

@@ -19,20 +19,17 @@
 //! to the user). Max pooling and ANN mode have no NIR node: refused, naming the layer.
 
 use anyhow::{Result, bail};
-use burn::tensor::Tensor;
 use snn_model::layer::Layer;
 use snn_model::readout::Readout;
 use snn_model::{FeatureShape, LayerConfig, Lif, Reset, Snn};
 use snn_nir::{Array, Graph, Node};
 
+use crate::layout::{floats, weight_out_in};
+
 /// A graph and what it cannot say.
 pub struct Export {
     pub graph: Graph,
     pub warnings: Vec<String>,
-}
-
-fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().iter::<f32>().collect()
 }
 
 fn shape_of(shape: FeatureShape) -> Vec<usize> {
@@ -50,20 +47,8 @@ fn ints(shape: &[usize]) -> Vec<i64> {
     shape.iter().map(|&d| d as i64).collect()
 }
 
-/// `W` `[in, out]` (Burn's `Linear`) as NIR's `(out, in)`.
-fn transposed(weight: &[f32], inputs: usize, outputs: usize) -> Vec<f32> {
-    let mut out = vec![0.0; weight.len()];
-    for i in 0..inputs {
-        for o in 0..outputs {
-            out[o * inputs + i] = weight[i * outputs + o];
-        }
-    }
-    out
-}
-
 fn affine(linear: &burn::nn::Linear) -> Node {
-    let [inputs, outputs] = linear.weight.dims();
-    let weight = transposed(&floats(linear.weight.val()), inputs, outputs);
+    let (weight, [outputs, inputs]) = weight_out_in(linear);
     let bias = match &linear.bias {
         Some(b) => floats(b.val()),
         None => vec![0.0; outputs],

@@ -59,6 +59,7 @@ enum Spec {
     AvgPool(usize, usize),
     Flatten,
     Lif {
+        node: String,
         beta: Vec<f32>,
         threshold: f32,
         reset: Reset,
@@ -85,6 +86,9 @@ fn neuron(
     dt: f64,
 ) -> Result<Neuron> {
     let n = tau.len();
+    if n == 0 {
+        bail!("NIR node `{name}` has no neurons (tau is empty)");
+    }
     for (key, a) in [("r", r), ("v_leak", v_leak)]
         .into_iter()
         .chain(v_threshold.map(|t| ("v_threshold", t)))
@@ -233,7 +237,9 @@ pub fn import(
         ),
     };
     if !(dt.is_finite() && dt > 0.0) {
-        bail!("--dt {dt}: the time step must be a number of seconds > 0");
+        bail!(
+            "the time step dt = {dt} (--dt, or the file's metadata) must be a number of seconds > 0"
+        );
     }
     let steps = match (options.steps, graph.meta("steps")) {
         (Some(s), _) => s,
@@ -259,6 +265,8 @@ pub fn import(
     let mut specs: Vec<Spec> = Vec::new();
     let mut pending_scale = 1.0f64;
     let mut readout: Option<(ReadoutConfig, Option<OutputLif>)> = None;
+    // The readout neuron node's name and size, checked against the readout weights below.
+    let mut readout_neurons = (String::new(), 0);
     let body = &chain[1..chain.len() - 1];
     for (i, &(name, node)) in body.iter().enumerate() {
         let last = i + 1 == body.len();
@@ -323,6 +331,12 @@ pub fn import(
                         .iter_mut()
                         .for_each(|v| *v = (*v as f64 * pending_scale) as f32);
                     pending_scale = 1.0;
+                }
+                if bias.len() != c_out {
+                    bail!(
+                        "NIR node `{name}`: bias has {} values for {c_out} output channels",
+                        bias.len()
+                    );
                 }
                 let w = Weights {
                     node: name.into(),
@@ -392,6 +406,7 @@ pub fn import(
                 };
                 fold(last_weights(&mut specs), name, &scale, &offset)?;
                 if last {
+                    readout_neurons = (name.to_string(), n.beta.len());
                     readout = Some((
                         ReadoutConfig::SpikeCount {
                             surrogate: snn_model::Surrogate::Atan { alpha: 2.0 },
@@ -400,6 +415,7 @@ pub fn import(
                     ));
                 } else {
                     specs.push(Spec::Lif {
+                        node: name.into(),
                         beta: n.beta,
                         threshold,
                         reset,
@@ -415,6 +431,7 @@ pub fn import(
                     );
                 }
                 fold(last_weights(&mut specs), name, &n.gain, &n.leak)?;
+                readout_neurons = (name.to_string(), n.beta.len());
                 readout = Some((
                     ReadoutConfig::Membrane {
                         beta: Some(n.beta[0]),
@@ -424,8 +441,8 @@ pub fn import(
             }
             other => bail!(
                 "NIR node `{name}` has type {}{}: snn-train imports chains of Affine, Linear, \
-                 Conv2d, \
-                 AvgPool2d, SumPool2d, Flatten and LIF nodes ending in an LI or LIF readout",
+                 Conv2d, AvgPool2d, SumPool2d, Flatten and LIF nodes ending in an LI or LIF \
+                 readout",
                 other.type_name(),
                 if matches!(other, Node::Li { .. }) {
                     " before the last layer"
@@ -453,7 +470,10 @@ pub fn import(
     let (_, Node::Output { shape }) = chain[chain.len() - 1] else {
         unreachable!("chain ends at the Output")
     };
-    let classes = shape.iter().product::<i64>().max(0) as usize;
+    let classes = shape
+        .iter()
+        .try_fold(1i64, |n, &d| n.checked_mul(d))
+        .map_or(0, |n| n.max(0) as usize);
     if classes != readout_weights.outputs {
         bail!(
             "the NIR Output has {classes} values but the readout `{}` has {} outputs",
@@ -501,6 +521,7 @@ pub fn import(
                 beta,
                 threshold,
                 reset,
+                ..
             } => lif_entry(beta, *threshold, *reset),
         })
         .collect();
@@ -541,19 +562,27 @@ pub fn import(
         .validate()
         .map_err(|e| anyhow::anyhow!("the imported network: {e}"))?;
     let mut snn = config.model.init(device);
+    // The graph's own shapes must agree with the ones the layers imply (nir.read's type check);
+    // a file written without it would otherwise give a run whose weights do not fit.
+    let plan = snn.plan().to_vec();
     let mut weights = specs.iter();
-    for layer in snn.layers.iter_mut() {
+    for (layer, planned) in snn.layers.iter_mut().zip(&plan) {
         match layer {
             Layer::Linear(linear) => {
                 let Some(Spec::Linear(w, inputs)) = weights.next() else {
                     unreachable!("same order")
                 };
+                fits(&w.node, "inputs", *inputs, planned.input.len())?;
                 set_linear(linear, w, *inputs, device);
             }
             Layer::Conv2d(conv) => {
                 let Some(Spec::Conv(w, dims, ..)) = weights.next() else {
                     unreachable!("same order")
                 };
+                let FeatureShape::Map { channels, .. } = planned.input else {
+                    unreachable!("the plan puts maps before conv layers")
+                };
+                fits(&w.node, "input channels", dims[1], channels)?;
                 conv.conv.weight = Param::from_tensor(Tensor::from_data(
                     TensorData::new(w.values.clone(), *dims),
                     device,
@@ -564,9 +593,10 @@ pub fn import(
                 )));
             }
             Layer::Lif(lif) => {
-                let Some(Spec::Lif { beta, .. }) = weights.next() else {
+                let Some(Spec::Lif { node, beta, .. }) = weights.next() else {
                     unreachable!("same order")
                 };
+                fits(node, "neurons", beta.len(), planned.output.len())?;
                 if lif.beta_logit.is_some() {
                     lif.beta_logit = Some(logits(beta, device));
                 }
@@ -577,6 +607,12 @@ pub fn import(
             other => unreachable!("not made by import: {other:?}"),
         }
     }
+    let features = plan
+        .last()
+        .map_or(config.model.input_features().len(), |p| p.output.len());
+    fits(&readout_weights.node, "inputs", readout_inputs, features)?;
+    let (node, neurons) = &readout_neurons;
+    fits(node, "neurons", *neurons, readout_weights.outputs)?;
     match &mut snn.readout {
         Readout::Membrane(m) => set_linear(&mut m.linear, &readout_weights, readout_inputs, device),
         Readout::SpikeCount(r) => {
@@ -595,6 +631,17 @@ pub fn import(
     ))
 }
 
+/// An error unless NIR node `node` has as many `what` as the layer before it gives.
+fn fits(node: &str, what: &str, got: usize, expected: usize) -> Result<()> {
+    if got != expected {
+        bail!(
+            "NIR node `{node}` has {got} {what} but the node before it gives {expected}: the \
+             graph's shapes do not fit together (Python's nir.read would refuse it too)"
+        );
+    }
+    Ok(())
+}
+
 fn logits(beta: &[f32], device: &Device) -> Param<Tensor<1>> {
     let l: Vec<f32> = beta.iter().map(|&b| (b / (1.0 - b)).ln()).collect();
     Param::from_tensor(Tensor::from_data(TensorData::new(l, [beta.len()]), device))
@@ -602,12 +649,7 @@ fn logits(beta: &[f32], device: &Device) -> Param<Tensor<1>> {
 
 fn set_linear(linear: &mut burn::nn::Linear, w: &Weights, inputs: usize, device: &Device) {
     let outputs = w.outputs;
-    let mut t = vec![0.0f32; w.values.len()];
-    for o in 0..outputs {
-        for i in 0..inputs {
-            t[i * outputs + o] = w.values[o * inputs + i];
-        }
-    }
+    let t = crate::layout::transpose(&w.values, outputs, inputs);
     linear.weight = Param::from_tensor(Tensor::from_data(
         TensorData::new(t, [inputs, outputs]),
         device,

@@ -19,11 +19,12 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use burn::tensor::Tensor;
 use safetensors::{Dtype, View};
 use snn_model::layer::Layer;
 use snn_model::readout::Readout;
 use snn_model::{Lif, Snn};
+
+use crate::layout::{floats, weight_out_in};
 
 /// One tensor: little-endian bytes, dtype, shape.
 struct Entry {
@@ -55,20 +56,12 @@ fn f32s(shape: Vec<usize>, values: &[f32]) -> Entry {
     }
 }
 
-fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().iter::<f32>().collect()
-}
-
 fn linear(out: &mut Vec<(String, Entry)>, prefix: &str, linear: &burn::nn::Linear) {
-    let [inputs, outputs] = linear.weight.dims();
-    let w = floats(linear.weight.val());
-    let mut t = vec![0.0; w.len()];
-    for i in 0..inputs {
-        for o in 0..outputs {
-            t[o * inputs + i] = w[i * outputs + o];
-        }
-    }
-    out.push((format!("{prefix}.weight"), f32s(vec![outputs, inputs], &t)));
+    let (weight, [outputs, inputs]) = weight_out_in(linear);
+    out.push((
+        format!("{prefix}.weight"),
+        f32s(vec![outputs, inputs], &weight),
+    ));
     if let Some(b) = &linear.bias {
         out.push((
             format!("{prefix}.bias"),

@@ -137,18 +137,6 @@ impl<B: SnnOps, C: CheckpointStrategy> SnnOps for Autodiff<B, C> {
         ))
     }
 
-    fn spike_matmul_weight_grad(
-        input: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        max_density: f32,
-    ) -> FloatTensor<Self> {
-        <Self as AutodiffBackend>::from_inner(B::spike_matmul_weight_grad(
-            input.into_primitive(),
-            grad.into_primitive(),
-            max_density,
-        ))
-    }
-
     /// Spikes from data carry no gradient: computed on the inner backend, untracked.
     fn poisson_encode(
         intensity: FloatTensor<Self>,

@@ -133,15 +133,19 @@ pub fn spike_matmul<B: HostMemory>(
     weight: FloatTensor<B>,
     max_density: f32,
 ) -> FloatTensor<B> {
-    let [t, b, _] = dims3(&input.shape());
-    let n = weight.shape()[1];
     let events = events_of::<B>(&input);
     if events.density() > max_density {
         return dense_matmul::<B>(input, weight);
     }
-    let mut out = vec![0.0; t * b * n];
-    events_matmul(&events, &values::<B>(&weight), n, &mut out);
-    tensor::<B>(out, Shape::new([t, b, n]), weight.dtype())
+    matmul_events::<B>(&events, weight)
+}
+
+/// `x · weight` → `[T, B, N]` for spikes `x` given by their events.
+fn matmul_events<B: HostMemory>(x: &SpikeEvents, weight: FloatTensor<B>) -> FloatTensor<B> {
+    let n = weight.shape()[1];
+    let mut out = vec![0.0; x.steps * x.batch * n];
+    events_matmul(x, &values::<B>(&weight), n, &mut out);
+    tensor::<B>(out, Shape::new([x.steps, x.batch, n]), weight.dtype())
 }
 
 pub fn spike_events<B: HostMemory>(input: FloatTensor<B>, max_density: f32) -> FloatTensor<B> {
@@ -163,13 +167,10 @@ pub fn spike_events_matmul<B: HostMemory>(
     events: FloatTensor<B>,
     weight: FloatTensor<B>,
 ) -> FloatTensor<B> {
-    let Some(x) = unpacked::<B>(&events) else {
-        return dense_matmul::<B>(events, weight);
-    };
-    let n = weight.shape()[1];
-    let mut out = vec![0.0; x.steps * x.batch * n];
-    events_matmul(&x, &values::<B>(&weight), n, &mut out);
-    tensor::<B>(out, Shape::new([x.steps, x.batch, n]), weight.dtype())
+    match unpacked::<B>(&events) {
+        Some(x) => matmul_events::<B>(&x, weight),
+        None => dense_matmul::<B>(events, weight),
+    }
 }
 
 pub fn spike_events_weight_grad<B: HostMemory>(
@@ -182,21 +183,6 @@ pub fn spike_events_weight_grad<B: HostMemory>(
     let n = grad.shape()[2];
     let dw = events_weight_grad(&x, &values::<B>(&grad), n);
     tensor::<B>(dw, Shape::new([x.k, n]), grad.dtype())
-}
-
-pub fn spike_matmul_weight_grad<B: HostMemory>(
-    input: FloatTensor<B>,
-    grad: FloatTensor<B>,
-    max_density: f32,
-) -> FloatTensor<B> {
-    let k = dims3(&input.shape())[2];
-    let n = grad.shape()[2];
-    let events = events_of::<B>(&input);
-    if events.density() > max_density {
-        return dense_weight_grad::<B>(input, grad);
-    }
-    let dw = events_weight_grad(&events, &values::<B>(&grad), n);
-    tensor::<B>(dw, Shape::new([k, n]), grad.dtype())
 }
 
 pub fn poisson_encode<B: HostMemory>(
@@ -248,14 +234,6 @@ macro_rules! impl_cpu_ops {
                 max_density: f32,
             ) -> FloatTensor<Self> {
                 spike_matmul::<Self>(input, weight, max_density)
-            }
-
-            fn spike_matmul_weight_grad(
-                input: FloatTensor<Self>,
-                grad: FloatTensor<Self>,
-                max_density: f32,
-            ) -> FloatTensor<Self> {
-                spike_matmul_weight_grad::<Self>(input, grad, max_density)
             }
 
             fn spike_events(input: FloatTensor<Self>, max_density: f32) -> FloatTensor<Self> {

@@ -16,7 +16,7 @@ use burn_cubecl::{
 };
 
 use super::SnnOps;
-use super::generic::{dense_matmul, dense_weight_grad};
+use super::generic::dense_matmul;
 use super::host::poisson::{DRAW_BITS, DRAW_SCALE, MIX32_M1, MIX32_M2};
 use super::scan_params::{LifScanParams, Reset};
 use super::surrogate::{Surrogate, surrogate_derivative};
@@ -350,13 +350,5 @@ impl SnnOps for CubeBackend {
         _max_density: f32,
     ) -> FloatTensor<Self> {
         dense_matmul::<Self>(input, weight)
-    }
-
-    fn spike_matmul_weight_grad(
-        input: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        _max_density: f32,
-    ) -> FloatTensor<Self> {
-        dense_weight_grad::<Self>(input, grad)
     }
 }

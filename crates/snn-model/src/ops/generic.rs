@@ -8,8 +8,7 @@ use burn::tensor::Shape;
 
 use super::host::poisson::{probabilities, seed_from_draws};
 use super::host::{
-    SpikeEvents, events_matmul, events_weight_grad, lif_backward, lif_forward, poisson_spikes,
-    surrogate_grad,
+    SpikeEvents, events_matmul, lif_backward, lif_forward, poisson_spikes, surrogate_grad,
 };
 use super::surrogate::Surrogate;
 use crate::ops::scan_params::LifScanParams;
@@ -129,24 +128,6 @@ pub fn spike_matmul_on<B: Backend>(
     let mut out = vec![0.0; t * b * n];
     events_matmul(&events, &to_host::<B>(weight), n, &mut out);
     from_host::<B>(out, Shape::new([t, b, n]), dtype, &device)
-}
-
-/// Runs [`events_weight_grad`] (or the dense `Σ inputᵀ·grad` above `max_density`).
-pub fn spike_matmul_weight_grad_on<B: Backend>(
-    input: FloatTensor<B>,
-    grad: FloatTensor<B>,
-    max_density: f32,
-) -> FloatTensor<B> {
-    let device = input.device();
-    let dtype = grad.dtype();
-    let [t, b, k] = dims3(&input.shape());
-    let n = grad.shape()[2];
-    let events = SpikeEvents::scan(&to_host::<B>(input.clone()), [t, b, k]);
-    if events.density() > max_density {
-        return dense_weight_grad::<B>(input, grad);
-    }
-    let dw = events_weight_grad(&events, &to_host::<B>(grad), n);
-    from_host::<B>(dw, Shape::new([k, n]), dtype, &device)
 }
 
 /// `input [T, B, K] · weight [K, N]` as one dense matrix product.

@@ -128,17 +128,6 @@ pub trait SnnOps: Backend {
         generic::spike_matmul_on::<Self>(input, weight, max_density)
     }
 
-    /// `Σ_{t,b} input[t, b]ᵀ · grad[t, b]` → `[K, N]`, the weight gradient of
-    /// [`SnnOps::spike_matmul`] (same density rule).
-    #[fusion(dtype = grad, shape = burn::tensor::Shape::new([input[2], grad[2]]))]
-    fn spike_matmul_weight_grad(
-        input: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        max_density: f32,
-    ) -> FloatTensor<Self> {
-        generic::spike_matmul_weight_grad_on::<Self>(input, grad, max_density)
-    }
-
     /// The operand the [`SnnOps::spike_events_matmul`] family multiplies with: on CPU backends
     /// the events of spike train `input` `[T, B, K]` packed in a 1-D tensor (bit patterns, read
     /// only by those ops) when their density is at most `max_density`; otherwise, and on every

@@ -4,7 +4,8 @@
 //! function wider copies. Rust never contracts `a·b + c` into an FMA on its own, so every copy
 //! computes bit-identical results.
 //!
-//! `SNN_SIMD=avx2` (or `baseline`) caps the level, for benchmarks of one against the other.
+//! `SNN_SIMD=avx2` (or `baseline`) caps the level, for benchmarks of one against the other; any
+//! other value is ignored with a warning.
 
 /// Defines `fn $name(args) -> ret { body }` whose body runs compiled for the widest vector
 /// extension the CPU has (see the module docs).
@@ -52,7 +53,14 @@ pub fn level() -> Level {
         let cap = match std::env::var("SNN_SIMD").as_deref() {
             Ok("baseline") => Level::Baseline,
             Ok("avx2") => Level::Avx2,
-            _ => Level::Avx512,
+            Ok("avx512") | Err(_) => Level::Avx512,
+            Ok(other) => {
+                eprintln!(
+                    "warning: SNN_SIMD={other:?} is not avx512, avx2 or baseline; ignored (the \
+                     widest the CPU has is used)"
+                );
+                Level::Avx512
+            }
         };
         detected().min(cap)
     })

@@ -463,3 +463,57 @@ print("sums", " ".join(f"{v:.5f}" for v in t["layers.0.weight"].sum(1)[:5]))
         "{out} vs {expected:?}"
     );
 }
+
+/// A NIR file whose shapes do not fit together (written with nir's type check off) is refused
+/// at import, naming the node, before any run directory exists.
+#[test]
+fn nir_files_whose_shapes_do_not_fit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (affine, lif) = (dir.path().join("affine.nir"), dir.path().join("lif.nir"));
+    python(
+        r#"
+import sys, nir, numpy as np
+def graph(fc_in, lif_n):
+    lif = lambda n: nir.LIF(tau=np.full(n, 0.01), r=np.full(n, 10.0), v_leak=np.zeros(n),
+                            v_threshold=np.ones(n), v_reset=np.zeros(n))
+    nodes = {
+        "input": nir.Input(input_type=np.array([784])),
+        "fc": nir.Affine(weight=np.ones((10, fc_in), np.float32), bias=np.zeros(10, np.float32)),
+        "lif": lif(lif_n),
+        "ro": nir.Affine(weight=np.ones((3, 10), np.float32), bias=np.zeros(3, np.float32)),
+        "li": nir.LI(tau=np.full(3, 0.01), r=np.full(3, 10.0), v_leak=np.zeros(3)),
+        "output": nir.Output(output_type=np.array([3])),
+    }
+    edges = [("input", "fc"), ("fc", "lif"), ("lif", "ro"), ("ro", "li"), ("li", "output")]
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+nir.write(sys.argv[1], graph(5, 10))
+nir.write(sys.argv[2], graph(784, 7))
+"#,
+        &[&affine, &lif],
+    );
+    for (file, expected) in [
+        (
+            &affine,
+            "NIR node `fc` has 5 inputs but the node before it gives 784",
+        ),
+        (
+            &lif,
+            "NIR node `lif` has 7 neurons but the node before it gives 10",
+        ),
+    ] {
+        let run = dir.path().join("run");
+        let out = snn_train(&[
+            "import",
+            file.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "--dt",
+            "1e-3",
+            "--steps",
+            "4",
+        ]);
+        let err = crate::common::stderr(&out);
+        assert!(!out.status.success() && err.contains(expected), "{err}");
+        assert!(!run.exists(), "nothing written on error");
+    }
+}
