@@ -1,9 +1,12 @@
 //! `snn-train bench`: times full training steps (Poisson encoding, forward, backward, Adam) of a
 //! config on real MNIST batches, then inference steps (encoding and forward without autodiff, as
 //! `snn-train eval` runs them) of the trained model. Warm-up steps are excluded; each repetition
-//! times `batches` consecutive steps; the reported figures are medians over repetitions. Prints
-//! one line `bench backend=<b> steps=<T> batch=<B> images_per_s=<x> eval_images_per_s=<e>
-//! peak_rss_mb=<y> simd=<level> …` at the end.
+//! times `batches` consecutive steps; the reported figures are medians over repetitions. Batches
+//! are assembled on the backend's [`DataPath`] (or the one asked for). After the timed
+//! repetitions, one more repetition of each kind counts the kernels it launches
+//! ([`crate::launches`]; 0 on CPU backends). Prints one line `bench backend=<b> steps=<T>
+//! batch=<B> images_per_s=<x> eval_images_per_s=<e> peak_rss_mb=<y> simd=<level>
+//! launches_per_step=<l> launches_per_eval_step=<m> …` at the end.
 
 use std::time::Instant;
 
@@ -13,9 +16,13 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use snn_model::{LifImpl, Projection, Snn};
 
+use burn::data::dataloader::batcher::Batcher;
+
 use crate::backend::Backend;
+use crate::batcher::{DataPath, DigitBatcher};
 use crate::config::RunConfig;
-use crate::data::{Split, batch_of, load_split};
+use crate::data::{DigitItem, Split, load_split};
+use crate::launches::{self, Launches};
 
 /// What to time.
 #[derive(Debug, Clone)]
@@ -29,6 +36,8 @@ pub struct BenchRequest {
     pub batches: usize,
     pub lif: Option<LifImpl>,
     pub projection: Option<Projection>,
+    /// Where batches are assembled (default: [`DataPath::for_backend`]).
+    pub data_path: Option<DataPath>,
 }
 
 /// Median throughput and memory of one backend.
@@ -40,6 +49,12 @@ pub struct BenchResult {
     /// Median images/s of inference steps (no autodiff).
     pub eval_images_per_s: f64,
     pub peak_rss_mb: f64,
+    /// Kernel launches of one training step (mean over a repetition).
+    pub launches_per_step: f64,
+    /// Kernel launches of one inference step.
+    pub launches_per_eval_step: f64,
+    /// The training repetition's launches, by kernel.
+    pub train_launches: Launches,
 }
 
 pub fn run(req: &BenchRequest) -> Result<BenchResult> {
@@ -49,7 +64,21 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
     let batch = req.config.train.batch_size;
     let needed = (req.warmup + req.repeats * req.batches) * batch;
     let data = load_split(&req.data_dir, Split::Train, Some(needed))?;
-    let data = data.images();
+    let items: Vec<DigitItem> = (0..data.images().len())
+        .map(|index| DigitItem {
+            index,
+            label: data.images().labels[index],
+        })
+        .collect();
+    let batcher = DigitBatcher::new(data.shared()).on(req
+        .data_path
+        .unwrap_or(DataPath::for_backend(req.backend.name)));
+    let batch_at = |start: usize, device: &burn::tensor::Device| {
+        let chosen = (start..start + batch)
+            .map(|i| items[i % items.len()])
+            .collect();
+        batcher.batch(chosen, device)
+    };
     let device = req.backend.device.clone();
     device.seed(req.config.train.seed);
     let ad = device.clone().autodiff();
@@ -65,9 +94,8 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
     let lr = req.config.train.lr;
     let mut next = 0usize;
     let mut step = |model: Snn| {
-        let indices: Vec<usize> = (next..next + batch).map(|i| i % data.len()).collect();
+        let b = batch_at(next, &ad);
         next += batch;
-        let b = batch_of(data, &indices, &ad);
         let out = model.forward(b.images);
         let loss = loss_fn.forward(out.logits, b.targets);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -87,10 +115,17 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
         samples.push((req.batches * batch) as f64 / start.elapsed().as_secs_f64());
     }
     samples.sort_by(f64::total_cmp);
+    let (model, train_launches) = launches::count(|| {
+        let mut model = model;
+        for _ in 0..req.batches {
+            model = step(model);
+        }
+        sync(&model);
+        model
+    });
     let eval = model.valid();
     let eval_step = |start: usize| {
-        let indices: Vec<usize> = (start..start + batch).map(|i| i % data.len()).collect();
-        let b = batch_of(data, &indices, &device);
+        let b = batch_at(start, &device);
         let _ = eval.forward(b.images).logits.argmax(1).into_data();
     };
     for i in 0..req.warmup {
@@ -105,7 +140,16 @@ pub fn run(req: &BenchRequest) -> Result<BenchResult> {
         eval_samples.push((req.batches * batch) as f64 / start.elapsed().as_secs_f64());
     }
     eval_samples.sort_by(f64::total_cmp);
+    let ((), eval_launches) = launches::count(|| {
+        for i in 0..req.batches {
+            eval_step(i * batch);
+        }
+    });
+    let per_step = |l: &Launches| l.total as f64 / req.batches as f64;
     Ok(BenchResult {
+        launches_per_step: per_step(&train_launches),
+        launches_per_eval_step: per_step(&eval_launches),
+        train_launches,
         images_per_s: samples[samples.len() / 2],
         samples,
         eval_images_per_s: eval_samples[eval_samples.len() / 2],
@@ -135,7 +179,7 @@ pub fn peak_rss_mb() -> f64 {
 /// The machine-readable result line.
 pub fn result_line(req: &BenchRequest, r: &BenchResult) -> String {
     format!(
-        "bench backend={} steps={} batch={} images_per_s={:.1} eval_images_per_s={:.1} peak_rss_mb={:.0} simd={} lif={:?} projection={:?} repeats={} batches={}",
+        "bench backend={} steps={} batch={} images_per_s={:.1} eval_images_per_s={:.1} peak_rss_mb={:.0} simd={} lif={:?} projection={:?} data={:?} launches_per_step={:.1} launches_per_eval_step={:.1} repeats={} batches={}",
         req.backend.name,
         req.config.model.steps,
         req.config.train.batch_size,
@@ -145,6 +189,9 @@ pub fn result_line(req: &BenchRequest, r: &BenchResult) -> String {
         snn_model::ops::simd_level(),
         req.lif.unwrap_or(req.config.model.lif.implementation),
         req.projection.unwrap_or(req.config.model.projection),
+        req.data_path.unwrap_or(DataPath::for_backend(req.backend.name)),
+        r.launches_per_step,
+        r.launches_per_eval_step,
         req.repeats,
         req.batches,
     )

@@ -1,13 +1,13 @@
 //! MNIST (or any IDX image/label pair) as Burn datasets and batches.
 //!
-//! Images stay `u8` in memory (47 MB for the MNIST training set); a batch becomes intensities
-//! `pixel / 255` on the device, and the network's encoder draws spikes from them per batch.
+//! Images stay `u8` in memory (47 MB for the MNIST training set), shared; a dataset item is an
+//! index and a label, and [`crate::batcher`] turns items into intensities `pixel / 255` on the
+//! device (from which the network's encoder draws spikes per batch).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Result;
-use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use mnist_idx::{IdxError, LabeledImages};
@@ -85,12 +85,12 @@ pub fn read_class_names(dir: &Path) -> Result<Option<Vec<String>>> {
     ))
 }
 
-/// One example: raw pixels (`rows × cols`, row-major) and label.
-#[derive(Debug, Clone)]
+/// One example: its position in the data set and its label. The pixels stay in the shared
+/// store ([`ImageDataset::images`]); the batcher reads them from there, on the host or on the
+/// device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigitItem {
-    pub pixels: Vec<u8>,
-    pub rows: usize,
-    pub cols: usize,
+    pub index: usize,
     pub label: u8,
 }
 
@@ -107,6 +107,11 @@ pub struct ImageDataset {
 impl ImageDataset {
     pub fn images(&self) -> &LabeledImages {
         &self.data
+    }
+
+    /// The images and labels, shared (what a [`crate::batcher::DigitBatcher`] reads).
+    pub fn shared(&self) -> Arc<LabeledImages> {
+        self.data.clone()
     }
 
     /// Pixels per image.
@@ -168,9 +173,7 @@ impl Dataset<DigitItem> for ImageDataset {
     /// Panics if `index >= len()` (the trait's contract).
     fn get(&self, index: usize) -> Result<DigitItem, DatasetError> {
         Ok(DigitItem {
-            pixels: self.data.images.image(index).to_vec(),
-            rows: self.data.images.rows,
-            cols: self.data.images.cols,
+            index,
             label: self.data.labels[index],
         })
     }
@@ -185,79 +188,6 @@ impl Dataset<DigitItem> for ImageDataset {
 pub struct DigitBatch {
     pub images: Tensor<2>,
     pub targets: Tensor<1, Int>,
-}
-
-/// Turns items into a [`DigitBatch`]; for training it can shift every image by a random
-/// `(dx, dy)` in `[−shift, shift]²` pixels (filling with 0), drawn from a counter-based hash
-/// of `seed` and the item's position in the run, so a run with `--workers 0` is reproducible.
-#[derive(Debug, Clone, Default)]
-pub struct DigitBatcher {
-    shift: usize,
-    seed: u64,
-    drawn: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl DigitBatcher {
-    /// A batcher that shifts images by up to `shift` pixels (0: none).
-    pub fn with_shift(shift: usize, seed: u64) -> Self {
-        Self {
-            shift,
-            seed,
-            drawn: Arc::default(),
-        }
-    }
-}
-
-impl Batcher<DigitItem, DigitBatch> for DigitBatcher {
-    fn batch(&self, items: Vec<DigitItem>, device: &Device) -> DigitBatch {
-        let n = items.first().map_or(0, |i| i.pixels.len());
-        let first =
-            (self.drawn).fetch_add(items.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let pixels: Vec<f32> = items
-            .iter()
-            .enumerate()
-            .flat_map(|(k, item)| {
-                let shifted = match self.shift {
-                    0 => item.pixels.clone(),
-                    s => {
-                        let h = splitmix(self.seed ^ splitmix(first + k as u64));
-                        let span = 2 * s as u64 + 1;
-                        let dx = (h % span) as isize - s as isize;
-                        let dy = ((h >> 32) % span) as isize - s as isize;
-                        shift_image(&item.pixels, item.rows, item.cols, dx, dy)
-                    }
-                };
-                shifted.into_iter().map(|p| p as f32 / 255.0)
-            })
-            .collect();
-        let labels: Vec<i64> = items.iter().map(|i| i.label as i64).collect();
-        DigitBatch {
-            images: Tensor::from_data(TensorData::new(pixels, [items.len(), n]), device),
-            targets: Tensor::from_data(TensorData::new(labels, [items.len()]), device),
-        }
-    }
-}
-
-/// `image` (`rows × cols`) moved by `dx` columns right and `dy` rows down; uncovered pixels 0.
-pub fn shift_image(image: &[u8], rows: usize, cols: usize, dx: isize, dy: isize) -> Vec<u8> {
-    let mut out = vec![0u8; image.len()];
-    for r in 0..rows as isize {
-        for c in 0..cols as isize {
-            let (sr, sc) = (r - dy, c - dx);
-            if (0..rows as isize).contains(&sr) && (0..cols as isize).contains(&sc) {
-                out[(r * cols as isize + c) as usize] = image[(sr * cols as isize + sc) as usize];
-            }
-        }
-    }
-    out
-}
-
-/// SplitMix64's output function.
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Intensities of a slice of raw images, `[count, pixels]`, for analysis tools.

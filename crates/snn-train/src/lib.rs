@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod backend;
+pub mod batcher;
 pub mod bench;
 pub mod checkpoint;
 pub mod classifier;
@@ -11,6 +12,7 @@ pub mod data;
 pub mod events;
 pub mod inference;
 pub mod interop;
+pub mod launches;
 pub mod layer_bench;
 pub mod layout;
 pub mod limits;

@@ -65,6 +65,11 @@ enum Command {
         /// Override the projection (auto, dense, sparse).
         #[arg(long, value_parser = parse_kebab::<snn_model::Projection>)]
         projection: Option<snn_model::Projection>,
+        /// Where batches are assembled: host (pixels converted on the CPU, f32 upload per
+        /// batch) or device (data set uploaded once as u8, batches gathered and shifted there).
+        /// Default: device on wgpu and cuda, host on CPU backends.
+        #[arg(long, value_enum)]
+        data_path: Option<snn_train::batcher::DataPath>,
         #[arg(long)]
         steps: Option<usize>,
         #[arg(long)]
@@ -362,6 +367,7 @@ fn run(cli: Cli) -> Result<()> {
             batches,
             lif,
             projection,
+            data_path,
             steps,
             batch_size,
         }) => {
@@ -380,8 +386,16 @@ fn run(cli: Cli) -> Result<()> {
                 batches,
                 lif,
                 projection,
+                data_path,
             };
             let result = snn_train::bench::run(&req)?;
+            if result.train_launches.total > 0 {
+                eprintln!(
+                    "kernel launches of {batches} training steps: {} ({})",
+                    result.train_launches.total,
+                    result.train_launches.top(usize::MAX)
+                );
+            }
             let samples: Vec<String> = result.samples.iter().map(|s| format!("{s:.0}")).collect();
             eprintln!("samples (images/s): {}", samples.join(" "));
             println!("{}", snn_train::bench::result_line(&req, &result));

@@ -19,10 +19,11 @@ use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{ExecutionStrategy, Interrupter, Learner, SupervisedTraining, TrainingStrategy};
 
 use crate::backend::Backend;
+use crate::batcher::{DataPath, DigitBatcher};
 use crate::checkpoint::{self, CheckpointSet};
 use crate::classifier::Classifier;
 use crate::config::RunConfig;
-use crate::data::{DigitBatcher, Split, load_split};
+use crate::data::{Split, load_split};
 use crate::limits::{Phase, check_memory};
 use crate::metrics::{NonFiniteLossGuard, firing_rate_metric, sparsity_loss_metric};
 use crate::progress::{ProgressRenderer, SplitClock};
@@ -164,15 +165,17 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     let layer_names = model.snn.spiking_layer_names();
 
     let batch = config.train.batch_size;
-    let loader_train = DataLoaderBuilder::new(DigitBatcher::with_shift(
-        config.train.augment_shift,
-        config.train.seed,
-    ))
+    let data_path = DataPath::for_backend(backend.name);
+    let loader_train = DataLoaderBuilder::new(
+        DigitBatcher::new(train_set.shared())
+            .with_shift(config.train.augment_shift, config.train.seed)
+            .on(data_path),
+    )
     .batch_size(batch)
     .shuffle(config.train.seed)
     .num_workers(workers)
     .build(train_set.clone());
-    let loader_valid = DataLoaderBuilder::new(DigitBatcher::default())
+    let loader_valid = DataLoaderBuilder::new(DigitBatcher::new(test_set.shared()).on(data_path))
         .batch_size(batch)
         .num_workers(workers)
         .build(test_set.clone());

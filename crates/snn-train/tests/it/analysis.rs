@@ -342,7 +342,9 @@ fn conv_synops_use_the_kernel_fan_out() {
 #[test]
 fn augmentation_shifts_images_reproducibly() {
     use burn::data::dataloader::batcher::Batcher;
-    use snn_train::data::{DigitBatcher, DigitItem, shift_image};
+    use mnist_idx::{IdxImages, LabeledImages};
+    use snn_train::batcher::{DigitBatcher, shift_image};
+    use snn_train::data::DigitItem;
     let image: Vec<u8> = (1..=9).collect();
     assert_eq!(shift_image(&image, 3, 3, 1, 0), [0, 1, 2, 0, 4, 5, 0, 7, 8]);
     assert_eq!(
@@ -351,15 +353,20 @@ fn augmentation_shifts_images_reproducibly() {
     );
     assert_eq!(shift_image(&image, 3, 3, 0, 0), image);
     let device = Device::flex();
-    let items: Vec<DigitItem> = (0..16)
-        .map(|i| DigitItem {
-            pixels: (0..25).map(|p| ((p * 7 + i * 3) % 256) as u8).collect(),
+    let pixels: Vec<u8> = (0..16)
+        .flat_map(|i| (0..25).map(move |p| ((p * 7 + i * 3) % 256) as u8))
+        .collect();
+    let data = std::sync::Arc::new(LabeledImages {
+        images: IdxImages {
+            count: 16,
             rows: 5,
             cols: 5,
-            label: 0,
-        })
-        .collect();
-    let batch = |batcher: &DigitBatcher| -> Vec<f32> {
+            pixels: pixels.clone(),
+        },
+        labels: vec![0; 16],
+    });
+    let items: Vec<DigitItem> = (0..16).map(|index| DigitItem { index, label: 0 }).collect();
+    let batch = |batcher: DigitBatcher| -> Vec<f32> {
         batcher
             .batch(items.clone(), &device)
             .images
@@ -367,15 +374,12 @@ fn augmentation_shifts_images_reproducibly() {
             .iter::<f32>()
             .collect()
     };
-    let plain = batch(&DigitBatcher::default());
-    let original: Vec<f32> = items
-        .iter()
-        .flat_map(|i| i.pixels.iter().map(|&p| p as f32 / 255.0))
-        .collect();
+    let plain = batch(DigitBatcher::new(data.clone()));
+    let original: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
     assert_eq!(plain, original);
     let (a, b) = (
-        batch(&DigitBatcher::with_shift(2, 7)),
-        batch(&DigitBatcher::with_shift(2, 7)),
+        batch(DigitBatcher::new(data.clone()).with_shift(2, 7)),
+        batch(DigitBatcher::new(data.clone()).with_shift(2, 7)),
     );
     assert_eq!(a, b, "same seed, same shifts");
     assert_ne!(a, original, "16 images and none shifted");

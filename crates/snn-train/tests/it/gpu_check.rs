@@ -26,14 +26,35 @@ fn gpu_check_script_dry_runs_on_wgpu() {
     let checks = results["self_test_wgpu"]["checks"].as_array().unwrap();
     assert!(checks.len() >= 10, "{json}");
     assert!(checks.iter().all(|c| c["passed"] == true), "{json}");
-    for key in ["bench_wgpu_fused", "bench_layer_wgpu_reference"] {
+    for key in [
+        "bench_wgpu_fused",
+        "bench_wgpu_fused_host_data",
+        "bench_layer_wgpu_reference",
+    ] {
         let line = results[key].as_str().unwrap_or_default();
         assert!(line.starts_with("bench"), "{key}: {line:?}");
     }
+    // The training step's kernel launches are counted, and the data path is the one asked for.
+    let bench = results["bench_wgpu_fused"].as_str().unwrap();
+    let launches: f64 = (bench.split_whitespace())
+        .find_map(|kv| kv.strip_prefix("launches_per_step="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no launches_per_step in {bench:?}"));
+    assert!(launches >= 10.0, "{bench}");
+    assert!(bench.contains("data=device"), "{bench}");
+    let host = results["bench_wgpu_fused_host_data"].as_str().unwrap();
+    assert!(host.contains("data=host"), "{host}");
     assert!(
         results["epoch_summary"]["test_accuracy"].is_number(),
         "{json}"
     );
+    // Both epochs' training times are reported: the first pays the kernel compilation.
+    for key in ["first_epoch_train_s", "second_epoch_train_s"] {
+        assert!(
+            results[key].as_f64().is_some_and(|s| s > 0.0),
+            "{key}: {json}"
+        );
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod analysis;
 mod bad_input;
 mod common;
 mod config_errors;
+mod data_path;
 mod gpu_check;
 mod interop;
 mod learning;
