@@ -66,8 +66,8 @@ enum Command {
         #[arg(long, value_parser = parse_kebab::<snn_model::Projection>)]
         projection: Option<snn_model::Projection>,
         /// Where batches are assembled: host (pixels converted on the CPU, f32 upload per
-        /// batch) or device (data set uploaded once as u8, batches gathered and shifted there).
-        /// Default: device on wgpu and cuda, host on CPU backends.
+        /// batch) or device (data set uploaded once, u8 where supported; batches gathered and
+        /// shifted there). Default: device on wgpu and cuda, host on CPU backends.
         #[arg(long, value_enum)]
         data_path: Option<snn_train::batcher::DataPath>,
         #[arg(long)]
