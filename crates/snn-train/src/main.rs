@@ -267,6 +267,11 @@ struct TrainArgs {
     /// reproducible: with worker threads, batches can arrive in a different order.
     #[arg(long, default_value_t = 0)]
     workers: usize,
+    /// Where batches are assembled: device (data set uploaded once, batches gathered and
+    /// shifted there; the default on wgpu and cuda) or host (f32 upload per batch; the default
+    /// on CPU backends).
+    #[arg(long, value_enum)]
+    data_path: Option<snn_train::batcher::DataPath>,
 }
 
 fn main() -> ExitCode {
@@ -605,6 +610,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         data_dir: args.data.clone(),
         target,
         workers: args.workers,
+        data_path: args.data_path,
         init_from: args.init_from.clone(),
         replicas,
     })?;

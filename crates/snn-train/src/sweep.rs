@@ -212,6 +212,7 @@ fn train_and_measure(req: &SweepRequest, name: String, config: RunConfig) -> Res
         data_dir: req.data_dir.clone(),
         target: RunTarget::Out(dir.clone()),
         workers: 0,
+        data_path: None,
         init_from: None,
         replicas: Vec::new(),
     })?;

@@ -55,6 +55,8 @@ pub struct TrainRequest {
     pub target: RunTarget,
     /// Data-loading threads.
     pub workers: usize,
+    /// Where batches are assembled (default: [`DataPath::for_backend`]).
+    pub data_path: Option<DataPath>,
     /// Start from this run's `model.bpk` (`--init-from`, e.g. an imported NIR network) instead
     /// of fresh weights; the config must describe the same network.
     pub init_from: Option<PathBuf>,
@@ -86,6 +88,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         data_dir,
         target,
         workers,
+        data_path,
         init_from,
         replicas,
     } = req;
@@ -165,7 +168,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     let layer_names = model.snn.spiking_layer_names();
 
     let batch = config.train.batch_size;
-    let data_path = DataPath::for_backend(backend.name);
+    let data_path = data_path.unwrap_or(DataPath::for_backend(backend.name));
     let loader_train = DataLoaderBuilder::new(
         DigitBatcher::new(train_set.shared())
             .with_shift(config.train.augment_shift, config.train.seed)
@@ -249,7 +252,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     }
 
     eprintln!(
-        "training {} on {} ({}{}) for {} epochs: {} train / {} test images, batch {}, T={}",
+        "training {} on {} ({}{}{}) for {} epochs: {} train / {} test images, batch {}, T={}",
         run_dir.display(),
         backend.name,
         backend.detail,
@@ -257,6 +260,10 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
             format!(", {} devices, data-parallel", replicas.len())
         } else {
             String::new()
+        },
+        match data_path {
+            DataPath::Device => ", batches built on the device",
+            DataPath::Host => "",
         },
         config.train.epochs,
         train_set.len(),

@@ -124,16 +124,18 @@ fn tiny_run_on_wgpu_produces_every_output() {
     check_events_with_tensorboard(&run, 8, 4);
 }
 
+/// Same seed, same metrics; and the same again with batches built on the device (`--data-path
+/// device`: the data set uploaded once, batches gathered there), which must not change a bit.
 #[test]
 fn same_seed_same_backend_gives_identical_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    let runs: Vec<_> = ["a", "b"].iter().map(|n| dir.path().join(n)).collect();
-    for run in &runs {
-        ok(smoke_run(
-            "flex",
-            run,
-            &["--train-limit", "640", "--test-limit", "256", "--seed", "3"],
-        ));
+    let runs: Vec<_> = ["a", "b", "c"].iter().map(|n| dir.path().join(n)).collect();
+    for (k, run) in runs.iter().enumerate() {
+        let mut flags = vec!["--train-limit", "640", "--test-limit", "256", "--seed", "3"];
+        if k == 2 {
+            flags.extend(["--data-path", "device"]);
+        }
+        ok(smoke_run("flex", run, &flags));
     }
     let strip = |run: &Path| -> Vec<Vec<(String, f64)>> {
         read_metrics(run)
@@ -148,6 +150,7 @@ fn same_seed_same_backend_gives_identical_metrics() {
             .collect()
     };
     assert_eq!(strip(&runs[0]), strip(&runs[1]));
+    assert_eq!(strip(&runs[0]), strip(&runs[2]), "device data path");
 }
 
 /// `eval` and `predict` on a run that has learned (10,000 images at T = 10, one epoch): eval's
