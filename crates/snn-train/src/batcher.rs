@@ -16,6 +16,7 @@
 //!   `s`, then one `gather` at `base + offset_b`) and scaled on the device. This keeps a fast
 //!   GPU from waiting on the host data path.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -128,12 +129,13 @@ impl DigitBatcher {
             .zip(shifts)
             .flat_map(|(item, &(dx, dy))| {
                 let image = images.image(item.index);
-                let shifted = if (dx, dy) == (0, 0) {
-                    image.to_vec()
+                // Unshifted images are read in place; only a shift makes a copy.
+                let shifted: Cow<[u8]> = if (dx, dy) == (0, 0) {
+                    Cow::Borrowed(image)
                 } else {
-                    shift_image(image, rows, cols, dx, dy)
+                    Cow::Owned(shift_image(image, rows, cols, dx, dy))
                 };
-                shifted.into_iter().map(|p| p as f32 / 255.0)
+                (0..shifted.len()).map(move |p| shifted[p] as f32 / 255.0)
             })
             .collect();
         let labels: Vec<i64> = items.iter().map(|i| i.label as i64).collect();
