@@ -1,20 +1,21 @@
 //! Items → batches, on the host or on the device.
 //!
-//! A batch is `x[b, p] = pixel_p(image_b shifted by (dx_b, dy_b)) / 255` with class targets
-//! `y[b] = label_b`. The shift (training only, `[train] augment_shift = s`) moves image `b` by
-//! `dx_b` columns right and `dy_b` rows down, each drawn in `[−s, s]` from a counter-based hash
-//! of the seed and the item's position in the run (uncovered pixels are 0), so a run with
-//! `--workers 0` is reproducible.
+//! A batch is `x[b, p] = pixel_p(transformed image_b) / 255` with class targets `y[b] = label_b`.
+//! The transform (training only, `[train] augment_shift`, `augment_rotate`, `augment_scale`) is
+//! drawn per item from a counter-based hash of the seed and the item's position in the run (see
+//! [`crate::augment`]), so a run with `--workers 0` is reproducible.
 //!
 //! Two paths compute the same batch, bit for bit:
-//! - **host** ([`DataPath::Host`]): pixels gathered and shifted in memory, uploaded as `f32`
+//! - **host** ([`DataPath::Host`]): pixels gathered and transformed in memory, uploaded as `f32`
 //!   (`4·B·P` bytes a batch);
 //! - **device** ([`DataPath::Device`]): the whole data set is uploaded once per device (labels
 //!   too), as `u8` where the device supports it (`Device::supports_dtype`; flex, ndarray) and
 //!   as its default integer type otherwise (wgpu on lavapipe: `i32`, 188 MB for MNIST); a batch
 //!   uploads only its `B` indices and `B` shift offsets, and is gathered, shifted (zero-pad by
 //!   `s`, then one `gather` at `base + offset_b`) and scaled on the device. This keeps a fast
-//!   GPU from waiting on the host data path.
+//!   GPU from waiting on the host data path. Rotations and scalings are interpolated on the
+//!   host, so with `augment_rotate` or `augment_scale` set, training batches take the host path
+//!   whichever path was asked for (test batches, never transformed, stay on the device).
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +26,10 @@ use burn::tensor::ops::PadMode;
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use mnist_idx::LabeledImages;
 
+use crate::augment::{Augment, Transform, warp_image};
 use crate::data::{DigitBatch, DigitItem};
+
+pub use crate::augment::shift_image;
 
 /// Where a batch is assembled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,9 +56,9 @@ impl DataPath {
 #[derive(Debug, Clone)]
 pub struct DigitBatcher {
     data: Arc<LabeledImages>,
-    shift: usize,
+    augment: Augment,
     seed: u64,
-    /// Items drawn so far (the counter the shifts are hashed from).
+    /// Items drawn so far (the counter the transforms are hashed from).
     drawn: Arc<AtomicU64>,
     path: DataPath,
     /// The data set as uploaded to each device the device path has seen.
@@ -77,7 +81,7 @@ impl DigitBatcher {
     pub fn new(data: Arc<LabeledImages>) -> Self {
         Self {
             data,
-            shift: 0,
+            augment: Augment::default(),
             seed: 0,
             drawn: Arc::default(),
             path: DataPath::Host,
@@ -86,8 +90,19 @@ impl DigitBatcher {
     }
 
     /// Shifts every image by up to `shift` pixels (0: none), drawn from `seed`.
-    pub fn with_shift(mut self, shift: usize, seed: u64) -> Self {
-        self.shift = shift;
+    pub fn with_shift(self, shift: usize, seed: u64) -> Self {
+        self.with_augment(
+            Augment {
+                shift,
+                ..Augment::default()
+            },
+            seed,
+        )
+    }
+
+    /// Transforms every image as `augment` says, drawn from `seed`.
+    pub fn with_augment(mut self, augment: Augment, seed: u64) -> Self {
+        self.augment = augment;
         self.seed = seed;
         self
     }
@@ -98,46 +113,37 @@ impl DigitBatcher {
         self
     }
 
-    /// `(dx, dy)` of the next `count` items.
-    fn draw_shifts(&self, count: usize) -> Vec<(isize, isize)> {
+    /// The transforms of the next `count` items.
+    fn draw(&self, count: usize) -> Vec<Transform> {
         let first = self.drawn.fetch_add(count as u64, Ordering::Relaxed);
-        let s = self.shift;
         (0..count as u64)
-            .map(|k| {
-                if s == 0 {
-                    return (0, 0);
-                }
-                let h = splitmix(self.seed ^ splitmix(first + k));
-                let span = 2 * s as u64 + 1;
-                let dx = (h % span) as isize - s as isize;
-                let dy = ((h >> 32) % span) as isize - s as isize;
-                (dx, dy)
-            })
+            .map(|k| self.augment.draw(self.seed, first + k))
             .collect()
     }
 
     fn host_batch(
         &self,
         items: &[DigitItem],
-        shifts: &[(isize, isize)],
+        transforms: &[Transform],
         device: &Device,
     ) -> DigitBatch {
         let images = &self.data.images;
         let (rows, cols) = (images.rows, images.cols);
-        let pixels: Vec<f32> = items
-            .iter()
-            .zip(shifts)
-            .flat_map(|(item, &(dx, dy))| {
-                let image = images.image(item.index);
-                // Unshifted images are read in place; only a shift makes a copy.
-                let shifted: Cow<[u8]> = if (dx, dy) == (0, 0) {
-                    Cow::Borrowed(image)
-                } else {
-                    Cow::Owned(shift_image(image, rows, cols, dx, dy))
-                };
-                (0..shifted.len()).map(move |p| shifted[p] as f32 / 255.0)
-            })
-            .collect();
+        let mut pixels: Vec<f32> = Vec::with_capacity(items.len() * images.image_len());
+        for (item, t) in items.iter().zip(transforms) {
+            let image = images.image(item.index);
+            if t.warps() {
+                pixels.extend(warp_image(image, rows, cols, t).iter().map(|&v| v / 255.0));
+                continue;
+            }
+            // Untransformed images are read in place; only a shift makes a copy.
+            let shifted: Cow<[u8]> = if (t.dx, t.dy) == (0, 0) {
+                Cow::Borrowed(image)
+            } else {
+                Cow::Owned(shift_image(image, rows, cols, t.dx, t.dy))
+            };
+            pixels.extend(shifted.iter().map(|&p| p as f32 / 255.0));
+        }
         let labels: Vec<i64> = items.iter().map(|i| i.label as i64).collect();
         DigitBatch {
             images: Tensor::from_data(
@@ -163,7 +169,7 @@ impl DigitBatcher {
             Tensor::from_data(pixels, device)
         };
         let labels = TensorData::new(self.data.labels.clone(), [n]);
-        let (s, padded_cols) = (self.shift, images.cols + 2 * self.shift);
+        let (s, padded_cols) = (self.augment.shift, images.cols + 2 * self.augment.shift);
         let base: Vec<i64> = (0..images.rows)
             .flat_map(|r| (0..images.cols).map(move |c| ((r + s) * padded_cols + c + s) as i64))
             .collect();
@@ -179,21 +185,21 @@ impl DigitBatcher {
     fn device_batch(
         &self,
         items: &[DigitItem],
-        shifts: &[(isize, isize)],
+        transforms: &[Transform],
         device: &Device,
     ) -> DigitBatch {
         let upload = self.upload(device);
         let images = &self.data.images;
-        let (b, rows, cols, s) = (items.len(), images.rows, images.cols, self.shift);
+        let (b, rows, cols, s) = (items.len(), images.rows, images.cols, self.augment.shift);
         let indices: Vec<i64> = items.iter().map(|i| i.index as i64).collect();
         let indices = Tensor::<1, Int>::from_data(TensorData::new(indices, [b]), device);
         let targets = upload.labels.select(0, indices.clone());
         let mut x = upload.pixels.select(0, indices).float();
         if s > 0 {
             let padded_cols = (cols + 2 * s) as i64;
-            let offsets: Vec<i64> = shifts
+            let offsets: Vec<i64> = transforms
                 .iter()
-                .map(|&(dx, dy)| -(dy as i64) * padded_cols - dx as i64)
+                .map(|t| -(t.dy as i64) * padded_cols - t.dx as i64)
                 .collect();
             let offsets = Tensor::<2, Int>::from_data(TensorData::new(offsets, [b, 1]), device);
             let at = upload.base.expand([b, rows * cols]) + offsets.expand([b, rows * cols]);
@@ -212,32 +218,12 @@ impl DigitBatcher {
 
 impl Batcher<DigitItem, DigitBatch> for DigitBatcher {
     fn batch(&self, items: Vec<DigitItem>, device: &Device) -> DigitBatch {
-        let shifts = self.draw_shifts(items.len());
+        let transforms = self.draw(items.len());
         match self.path {
-            DataPath::Host => self.host_batch(&items, &shifts, device),
-            DataPath::Device => self.device_batch(&items, &shifts, device),
-        }
-    }
-}
-
-/// `image` (`rows × cols`) moved by `dx` columns right and `dy` rows down; uncovered pixels 0.
-pub fn shift_image(image: &[u8], rows: usize, cols: usize, dx: isize, dy: isize) -> Vec<u8> {
-    let mut out = vec![0u8; image.len()];
-    for r in 0..rows as isize {
-        for c in 0..cols as isize {
-            let (sr, sc) = (r - dy, c - dx);
-            if (0..rows as isize).contains(&sr) && (0..cols as isize).contains(&sc) {
-                out[(r * cols as isize + c) as usize] = image[(sr * cols as isize + sc) as usize];
+            DataPath::Device if !self.augment.warps() => {
+                self.device_batch(&items, &transforms, device)
             }
+            _ => self.host_batch(&items, &transforms, device),
         }
     }
-    out
-}
-
-/// SplitMix64's output function.
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }

@@ -54,6 +54,13 @@ pub struct TrainConfig {
     /// default: no augmentation). Test images are never shifted.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub augment_shift: usize,
+    /// Rotate each training image by a random angle of up to this many degrees either way (0,
+    /// the default: none); bilinear interpolation.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub augment_rotate: f64,
+    /// Scale each training image by a random factor in `[1 − z, 1 + z]` (0, the default: none).
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub augment_scale: f64,
     /// How the learning rate changes over the run (`[train.lr_schedule]`; constant by default).
     #[serde(default, skip_serializing_if = "LrSchedule::is_constant")]
     pub lr_schedule: LrSchedule,
@@ -117,6 +124,21 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
+}
+
+impl TrainConfig {
+    /// The training-image transforms these settings ask for.
+    pub fn augment(&self) -> crate::augment::Augment {
+        crate::augment::Augment {
+            shift: self.augment_shift,
+            rotate: self.augment_rotate,
+            scale: self.augment_scale,
+        }
+    }
+}
+
 fn default_epochs() -> usize {
     5
 }
@@ -140,6 +162,8 @@ impl Default for TrainConfig {
             train_limit: None,
             test_limit: None,
             augment_shift: 0,
+            augment_rotate: 0.0,
+            augment_scale: 0.0,
             lr_schedule: LrSchedule::Constant,
             sparsity: None,
         }
@@ -370,6 +394,20 @@ impl RunConfig {
                 "train.augment_shift",
                 t.augment_shift,
                 "must be at most 8 pixels",
+            ));
+        }
+        if !(0.0..=90.0).contains(&t.augment_rotate) {
+            return Err(ConfigError::new(
+                "train.augment_rotate",
+                t.augment_rotate,
+                "must be between 0 and 90 degrees",
+            ));
+        }
+        if !(0.0..=0.5).contains(&t.augment_scale) {
+            return Err(ConfigError::new(
+                "train.augment_scale",
+                t.augment_scale,
+                "must be between 0 and 0.5 (a relative change of size)",
             ));
         }
         self.model.check_batch(t.batch_size, "train.batch_size")?;

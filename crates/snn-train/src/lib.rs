@@ -2,6 +2,7 @@
 //! tests and benchmarks can drive it directly).
 
 pub mod analysis;
+pub mod augment;
 pub mod backend;
 pub mod batcher;
 pub mod bench;

@@ -67,7 +67,8 @@ enum Command {
         projection: Option<snn_model::Projection>,
         /// Where batches are assembled: host (pixels converted on the CPU, f32 upload per
         /// batch) or device (data set uploaded once, u8 where supported; batches gathered and
-        /// shifted there). Default: device on wgpu and cuda, host on CPU backends.
+        /// shifted there; rotated or scaled training batches are built on the host). Default:
+        /// device on wgpu and cuda, host on CPU backends.
         #[arg(long, value_enum)]
         data_path: Option<snn_train::batcher::DataPath>,
         #[arg(long)]

@@ -171,7 +171,7 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     let data_path = data_path.unwrap_or(DataPath::for_backend(backend.name));
     let loader_train = DataLoaderBuilder::new(
         DigitBatcher::new(train_set.shared())
-            .with_shift(config.train.augment_shift, config.train.seed)
+            .with_augment(config.train.augment(), config.train.seed)
             .on(data_path),
     )
     .batch_size(batch)
@@ -262,6 +262,9 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
             String::new()
         },
         match data_path {
+            DataPath::Device if config.train.augment().warps() => {
+                ", test batches built on the device (rotated or scaled training batches on the host)"
+            }
             DataPath::Device => ", batches built on the device",
             DataPath::Host => "",
         },

@@ -385,6 +385,99 @@ fn augmentation_shifts_images_reproducibly() {
     assert_ne!(a, original, "16 images and none shifted");
 }
 
+/// Rotations and scalings: a quarter turn of a 5×5 image is `np.rot90` (counter-clockwise on
+/// screen), a warp without rotation or scaling is the integer shift, scaling keeps the centre
+/// pixel, draws stay in their ranges and keep the shifts of a shift-only run, and a rotating
+/// batcher gives the same batches on the device path (which hands warps to the host) as on the
+/// host path.
+#[test]
+fn augmentation_rotates_and_scales_images() {
+    use burn::data::dataloader::batcher::Batcher;
+    use mnist_idx::{IdxImages, LabeledImages};
+    use snn_train::augment::{Augment, Transform, shift_image, warp_image};
+    use snn_train::batcher::{DataPath, DigitBatcher};
+    use snn_train::data::DigitItem;
+    let image: Vec<u8> = (0..25).map(|p| (p * 10) as u8).collect();
+    let quarter = Transform {
+        angle: std::f64::consts::FRAC_PI_2,
+        ..Transform::IDENTITY
+    };
+    let turned = warp_image(&image, 5, 5, &quarter);
+    for r in 0..5 {
+        for c in 0..5 {
+            let want = image[c * 5 + (4 - r)] as f32;
+            let got = turned[r * 5 + c];
+            assert!((got - want).abs() < 1e-3, "({r}, {c}): {got} vs {want}");
+        }
+    }
+    let moved = Transform {
+        dx: 1,
+        dy: -2,
+        ..Transform::IDENTITY
+    };
+    let as_floats: Vec<f32> = shift_image(&image, 5, 5, 1, -2)
+        .iter()
+        .map(|&p| p as f32)
+        .collect();
+    assert_eq!(warp_image(&image, 5, 5, &moved), as_floats);
+    let doubled = Transform {
+        scale: 2.0,
+        ..Transform::IDENTITY
+    };
+    let big = warp_image(&image, 5, 5, &doubled);
+    assert_eq!(big[12], image[12] as f32);
+    assert_eq!(big[13], (image[12] as f32 + image[13] as f32) / 2.0);
+
+    let augment = Augment {
+        shift: 2,
+        rotate: 10.0,
+        scale: 0.1,
+    };
+    let shift_only = Augment {
+        shift: 2,
+        ..Augment::default()
+    };
+    let draws: Vec<Transform> = (0..2000).map(|n| augment.draw(5, n)).collect();
+    for (n, t) in draws.iter().enumerate() {
+        assert!(t.angle.abs() <= 10f64.to_radians() && (0.9..=1.1).contains(&t.scale));
+        let s = shift_only.draw(5, n as u64);
+        assert_eq!((t.dx, t.dy), (s.dx, s.dy), "draw {n}: the shift changed");
+        assert!(!s.warps());
+    }
+    let share = |f: &dyn Fn(&Transform) -> bool| {
+        draws.iter().filter(|t| f(t)).count() as f64 / draws.len() as f64
+    };
+    assert!((0.2..0.3).contains(&share(&|t| t.angle > 5f64.to_radians())));
+    assert!((0.2..0.3).contains(&share(&|t| t.scale < 0.95)));
+
+    let device = Device::flex();
+    let data = std::sync::Arc::new(LabeledImages {
+        images: IdxImages {
+            count: 8,
+            rows: 5,
+            cols: 5,
+            pixels: (0..8).flat_map(|_| image.clone()).collect(),
+        },
+        labels: vec![3; 8],
+    });
+    let items: Vec<DigitItem> = (0..8).map(|index| DigitItem { index, label: 3 }).collect();
+    let batch = |path: DataPath| -> Vec<f32> {
+        DigitBatcher::new(data.clone())
+            .with_augment(augment, 9)
+            .on(path)
+            .batch(items.clone(), &device)
+            .images
+            .into_data()
+            .iter::<f32>()
+            .collect()
+    };
+    let (host, on_device) = (batch(DataPath::Host), batch(DataPath::Device));
+    assert_eq!(host, on_device);
+    let first: Vec<f32> = image.iter().map(|&p| p as f32 / 255.0).collect();
+    assert_ne!(host[..25], first[..]);
+    assert_ne!(host[..25], host[25..50], "two images, one transform");
+}
+
 /// The data directory's `classes.txt` (as `cargo xtask fetch-mnist` writes for Fashion-MNIST)
 /// names the classes in eval's table and, carried into the run, in predict's; a file with the
 /// wrong number of names is refused.

@@ -73,6 +73,16 @@ fn out_of_range_values_name_key_and_value() {
     );
     assert_rejected("[train]\nbatch_size = 0\n", &[], &["train.batch_size"]);
     assert_rejected(
+        "[train]\naugment_rotate = 120.0\n",
+        &[],
+        &["train.augment_rotate", "120", "90 degrees"],
+    );
+    assert_rejected(
+        "[train]\naugment_scale = -0.1\n",
+        &[],
+        &["train.augment_scale", "-0.1"],
+    );
+    assert_rejected(
         "[model.lif]\nsurrogate = { kind = \"atan\", alpha = -2.0 }\n",
         &[],
         &["model.lif.surrogate.alpha"],
