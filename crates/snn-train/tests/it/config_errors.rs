@@ -250,10 +250,22 @@ fn missing_files_give_a_clear_message() {
 
 #[test]
 fn shipped_configs_are_valid() {
-    for name in ["seed", "quick", "conv", "fc-best"] {
-        let path = crate::common::root().join(format!("configs/{name}.toml"));
-        let config = snn_train::config::RunConfig::load(&path).unwrap();
-        config.validate().unwrap();
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(crate::common::root().join("configs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let config = snn_train::config::RunConfig::load(&path).unwrap();
+            config
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            names.push(path.file_stem().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    for name in ["seed", "quick", "conv", "fc-best", "conv-deep"] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "configs/{name}.toml missing"
+        );
     }
     let seed = snn_train::config::RunConfig::load(&crate::common::root().join("configs/seed.toml"))
         .unwrap();
