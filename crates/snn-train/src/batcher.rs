@@ -26,10 +26,8 @@ use burn::tensor::ops::PadMode;
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use mnist_idx::LabeledImages;
 
-use crate::augment::{Augment, Transform, warp_image};
+use crate::augment::{Augment, Transform, shift_image, warp_image};
 use crate::data::{DigitBatch, DigitItem};
-
-pub use crate::augment::shift_image;
 
 /// Where a batch is assembled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

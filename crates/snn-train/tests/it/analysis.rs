@@ -343,7 +343,8 @@ fn conv_synops_use_the_kernel_fan_out() {
 fn augmentation_shifts_images_reproducibly() {
     use burn::data::dataloader::batcher::Batcher;
     use mnist_idx::{IdxImages, LabeledImages};
-    use snn_train::batcher::{DigitBatcher, shift_image};
+    use snn_train::augment::shift_image;
+    use snn_train::batcher::DigitBatcher;
     use snn_train::data::DigitItem;
     let image: Vec<u8> = (1..=9).collect();
     assert_eq!(shift_image(&image, 3, 3, 1, 0), [0, 1, 2, 0, 4, 5, 0, 7, 8]);
