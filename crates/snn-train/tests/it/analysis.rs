@@ -182,6 +182,7 @@ fn a_conv_run_works_with_eval_plot_report_and_predict() {
         "raster-hidden",
         "raster-hidden1",
         "raster-hidden2",
+        "raster-hidden3",
         "firing-rates",
         "confusion",
     ] {
@@ -210,7 +211,7 @@ fn a_conv_run_works_with_eval_plot_report_and_predict() {
         serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
     let layers = report["energy"]["per_layer"].as_array().unwrap();
     let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["hidden0", "hidden1", "hidden2"]);
+    assert_eq!(names, ["hidden0", "hidden1", "hidden2", "hidden3"]);
     // hidden0 (the neurons after conv 1) feeds conv 2: fan-out = its channels × 3².
     let config = snn_train::config::RunConfig::load(&run.join("config.toml")).unwrap();
     let plan = config.model.plan("model").unwrap();

@@ -261,7 +261,7 @@ fn shipped_configs_are_valid() {
             names.push(path.file_stem().unwrap().to_string_lossy().into_owned());
         }
     }
-    for name in ["seed", "quick", "conv", "fc-best", "conv-deep"] {
+    for name in ["seed", "quick", "conv", "conv-small", "fc-best"] {
         assert!(
             names.iter().any(|n| n == name),
             "configs/{name}.toml missing"
