@@ -18,7 +18,8 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
 use safetensors::{Dtype, View};
 use snn_model::layer::Layer;
 use snn_model::readout::Readout;
@@ -127,7 +128,13 @@ pub fn export(snn: &Snn) -> Result<Vec<u8>> {
                 ));
             }
             Layer::Lif(l) => lif(&mut tensors, &prefix, l),
-            Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::Flatten(_) | Layer::Dropout(_) => {}
+            // Pooling, flatten, dropout (and any new kind without parameters) have no tensors.
+            other if other.num_params() == 0 => {}
+            other => bail!(
+                "{prefix} ({kind}): safetensors export has no PyTorch names for this layer's \
+                 {} parameters",
+                other.num_params()
+            ),
         }
     }
     match &snn.readout {
