@@ -123,6 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &out.join("confusion"),
         "Confusion matrix (test set)",
         &matrix,
+        &(0..10).map(|c| c.to_string()).collect::<Vec<_>>(),
     )?;
 
     let report = energy_report(

@@ -1,4 +1,5 @@
-//! Confusion matrix as a heat map with the counts written in the cells.
+//! Confusion matrix as a heat map with the counts written in the cells and the classes named
+//! on both axes.
 
 use std::path::Path;
 
@@ -6,14 +7,17 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::PlotError;
 use crate::axis::LinearAxis;
 use crate::render::{DrawResult, Figure, centred_text, render};
 use crate::style::{self, AXIS_DESC_SIZE, TICK_LABEL_SIZE, TITLE_SIZE};
+use crate::{PlotError, font};
 
 const TITLE_H: u32 = 50;
 const MARGIN_LEFT: u32 = 15;
+/// Room left of the matrix: at least this, else the widest row label plus the axis title.
 const Y_LABEL_AREA: u32 = 80;
+/// The axis title and gaps within [`Y_LABEL_AREA`].
+const AXIS_TITLE_ROOM: u32 = 62;
 const MARGIN_RIGHT: u32 = 30;
 const X_LABEL_AREA: u32 = 60;
 const MARGIN_BOTTOM: u32 = 10;
@@ -24,22 +28,85 @@ fn cell_size(classes: usize) -> u32 {
     (560 / classes.max(1) as u32).clamp(4, 64)
 }
 
-/// Size in pixels (width, height) of a [`confusion_matrix`] of `classes` classes: cells of
-/// `560 / classes` pixels (clamped to `[4, 64]`) plus margins; 10 classes give 685 × 680.
-pub fn confusion_matrix_size(classes: usize) -> (u32, u32) {
-    let side = cell_size(classes) * classes as u32;
-    (
-        MARGIN_LEFT + Y_LABEL_AREA + side + MARGIN_RIGHT,
-        TITLE_H + side + X_LABEL_AREA + MARGIN_BOTTOM,
-    )
+/// Width in pixels of the widest label at the tick-label size (the bundled font's metrics;
+/// 9 pixels a character where it cannot measure).
+fn widest_label(labels: &[String]) -> u32 {
+    let measurable = font::ensure_registered().is_ok();
+    let style = style::text(TICK_LABEL_SIZE);
+    labels
+        .iter()
+        .map(|l| {
+            let measured = measurable.then(|| style.font.box_size(l).ok()).flatten();
+            measured.map_or(9 * l.chars().count() as u32, |(w, _)| w)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Where things go: the cell size, the left label area and the labels. Names wider than a cell
+/// do not fit under the matrix: there the columns are numbered and each row's name carries its
+/// number (`Ankle boot (9)`).
+struct Layout {
+    cell: u32,
+    y_label_area: u32,
+    rows: Vec<String>,
+    columns: Vec<String>,
+    x_desc: &'static str,
+}
+
+impl Layout {
+    fn of(labels: &[String]) -> Self {
+        let cell = cell_size(labels.len());
+        let numbers: Vec<String> = (0..labels.len()).map(|c| c.to_string()).collect();
+        let named = labels != numbers.as_slice();
+        let (rows, columns, x_desc) = if named && widest_label(labels) + 4 > cell {
+            let rows = labels
+                .iter()
+                .enumerate()
+                .map(|(c, l)| format!("{l} ({c})"))
+                .collect();
+            (rows, numbers, "predicted class (numbered as the rows)")
+        } else {
+            (labels.to_vec(), labels.to_vec(), "predicted class")
+        };
+        Layout {
+            cell,
+            y_label_area: Y_LABEL_AREA.max(widest_label(&rows) + AXIS_TITLE_ROOM),
+            rows,
+            columns,
+            x_desc,
+        }
+    }
+
+    fn size(&self) -> (u32, u32) {
+        let side = self.cell * self.rows.len() as u32;
+        (
+            MARGIN_LEFT + self.y_label_area + side + MARGIN_RIGHT,
+            TITLE_H + side + X_LABEL_AREA + MARGIN_BOTTOM,
+        )
+    }
+}
+
+/// Size in pixels (width, height) of a [`confusion_matrix`] with these class labels: cells of
+/// `560 / classes` pixels (clamped to `[4, 64]`) plus margins; the left one grows with the
+/// widest label; ten one-digit labels give 685 × 680.
+pub fn confusion_matrix_size(labels: &[String]) -> (u32, u32) {
+    Layout::of(labels).size()
 }
 
 /// Draws the confusion matrix `matrix[true][predicted]` to `stem.png` and `stem.svg`
 /// ([`confusion_matrix_size`]): true classes top to bottom, predicted classes left to right,
-/// both labelled by class index. A cell's shade is its count as a fraction of its row (so the
+/// both named by `labels` (one per class; names wider than a cell are written by the rows only,
+/// with the column numbers). A cell's shade is its count as a fraction of its row (so the
 /// diagonal reads as per-class recall), white = 0 to dark blue = 1 on a square-root scale; the
-/// count is written in the cell when cells are at least 20 pixels. Errors unless the matrix is square and non-empty.
-pub fn confusion_matrix(stem: &Path, title: &str, matrix: &[Vec<u64>]) -> Result<(), PlotError> {
+/// count is written in the cell when cells are at least 20 pixels. Errors unless the matrix is
+/// square and non-empty with one label per class.
+pub fn confusion_matrix(
+    stem: &Path,
+    title: &str,
+    matrix: &[Vec<u64>],
+    labels: &[String],
+) -> Result<(), PlotError> {
     let n = matrix.len();
     let invalid = |message: String| PlotError::InvalidInput {
         file: crate::figure_paths(stem).0,
@@ -54,12 +121,26 @@ pub fn confusion_matrix(stem: &Path, title: &str, matrix: &[Vec<u64>]) -> Result
             row.len()
         )));
     }
-    render(stem, &Confusion { title, matrix })
+    if labels.len() != n {
+        return Err(invalid(format!(
+            "confusion matrix has {n} classes but {} class labels",
+            labels.len()
+        )));
+    }
+    render(
+        stem,
+        &Confusion {
+            title,
+            matrix,
+            labels,
+        },
+    )
 }
 
 struct Confusion<'a> {
     title: &'a str,
     matrix: &'a [Vec<u64>],
+    labels: &'a [String],
 }
 
 /// Shade for a row fraction in `[0, 1]`: white to [`DARK`], on a square-root scale so that
@@ -72,7 +153,7 @@ fn shade(fraction: f64) -> RGBColor {
 
 impl Figure for Confusion<'_> {
     fn size(&self) -> (u32, u32) {
-        confusion_matrix_size(self.matrix.len())
+        confusion_matrix_size(self.labels)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
@@ -80,7 +161,8 @@ impl Figure for Confusion<'_> {
         DB::ErrorType: 'static,
     {
         let n = self.matrix.len();
-        let cell = cell_size(n);
+        let layout = Layout::of(self.labels);
+        let cell = layout.cell;
         let (width, _) = self.size();
         root.fill(&WHITE)?;
         centred_text(
@@ -97,22 +179,26 @@ impl Figure for Confusion<'_> {
             .margin_right(MARGIN_RIGHT)
             .margin_bottom(MARGIN_BOTTOM)
             .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
+            .y_label_area_size(layout.y_label_area)
             .build_cartesian_2d(
                 LinearAxis::new(0.0..n as f64).with_ticks(centres.clone()),
                 LinearAxis::new(0.0..n as f64)
                     .with_ticks(centres)
                     .reversed(),
             )?;
+        let label = |labels: &[String], v: f64| {
+            let class = (v - 0.5).round().max(0.0) as usize;
+            labels.get(class).cloned().unwrap_or_default()
+        };
         chart
             .configure_mesh()
             .disable_mesh()
             .x_labels(n)
             .y_labels(n)
-            .x_desc("predicted class")
+            .x_desc(layout.x_desc)
             .y_desc("true class")
-            .x_label_formatter(&|v| format!("{:.0}", v - 0.5))
-            .y_label_formatter(&|v| format!("{:.0}", v - 0.5))
+            .x_label_formatter(&|v| label(&layout.columns, *v))
+            .y_label_formatter(&|v| label(&layout.rows, *v))
             .label_style(style::text(TICK_LABEL_SIZE))
             .axis_desc_style(style::text(AXIS_DESC_SIZE))
             .draw()?;
@@ -159,7 +245,8 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(confusion_matrix_size(10), (685, 680));
+        let digits: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+        assert_eq!(confusion_matrix_size(&digits), (685, 680));
         assert_eq!(cell_size(1000), 4);
         assert_eq!(cell_size(2), 64);
     }

@@ -111,7 +111,12 @@ pub fn plot(run: &Run, test: &ImageDataset) -> Result<()> {
 
     let eval = evaluate(run, test)?;
     let title = format!("Test confusion matrix ({:.2}% correct)", eval.accuracy);
-    snn_plot::confusion_matrix(&figures.join("confusion"), &title, &eval.confusion)?;
+    snn_plot::confusion_matrix(
+        &figures.join("confusion"),
+        &title,
+        &eval.confusion,
+        &eval.class_names,
+    )?;
     Ok(())
 }
 

@@ -119,9 +119,6 @@ impl ImageDataset {
         self.data.images.image_len()
     }
 
-    /// Checks the data against the network that will see it, before any tensor work: every
-    /// image has `model.inputs` pixels and every label is a class of the model. Errors name the
-    /// file, the example and `config` (where the model's numbers come from).
     /// The class names: the data directory's, else the label numbers.
     pub fn class_names(&self, classes: usize) -> Vec<String> {
         self.class_names
@@ -129,6 +126,9 @@ impl ImageDataset {
             .unwrap_or_else(|| (0..classes).map(|c| c.to_string()).collect())
     }
 
+    /// Checks the data against the network that will see it, before any tensor work: every
+    /// image has `model.inputs` pixels and every label is a class of the model. Errors name the
+    /// file, the example and `config` (where the model's numbers come from).
     pub fn check_fits(&self, model: &SnnConfig, config: &str) -> Result<()> {
         if let Some(names) = &self.class_names
             && names.len() != model.classes

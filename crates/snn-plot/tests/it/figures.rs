@@ -1,7 +1,7 @@
 //! Line charts, histograms, confusion matrices and the file contract (both files, atomic
 //! writes, errors naming the file).
 
-use crate::common::{check_figure, dark, listing};
+use crate::common::{assert_texts, check_figure, dark, listing};
 use snn_plot::{
     LINE_CHART_SIZE, PlotError, Series, confusion_matrix, confusion_matrix_size,
     firing_rate_histogram, firing_rate_histogram_size, line_chart,
@@ -36,12 +36,7 @@ fn accuracy_chart() {
     let stem = dir.path().join("accuracy");
     line_chart(&stem, "Accuracy", "epoch", "accuracy", &accuracy_series(10)).unwrap();
     let (img, texts) = check_figure(&stem, LINE_CHART_SIZE);
-    for want in ["Accuracy", "epoch", "accuracy", "train", "test"] {
-        assert!(
-            texts.iter().any(|t| t == want),
-            "{want:?} missing from SVG texts {texts:?}"
-        );
-    }
+    assert_texts(&texts, &["Accuracy", "epoch", "accuracy", "train", "test"]);
     let all = (0, 0, img.width, img.height);
     assert!(img.count_in(all, |p| p == TRAIN_BLUE) > 200);
     assert!(img.count_in(all, |p| p == TEST_ORANGE) > 200);
@@ -187,22 +182,21 @@ fn confusion_matrix_heat_map_with_counts() {
         })
         .collect();
     let stem = dir.path().join("confusion");
-    confusion_matrix(&stem, "Confusion matrix", &matrix).unwrap();
-    let (img, texts) = check_figure(&stem, confusion_matrix_size(n));
-    for want in [
-        "Confusion matrix",
-        "predicted class",
-        "true class",
-        "950",
-        "959",
-        "0",
-        "9",
-    ] {
-        assert!(
-            texts.iter().any(|t| t == want),
-            "{want:?} missing from SVG texts {texts:?}"
-        );
-    }
+    let labels = digits(n);
+    confusion_matrix(&stem, "Confusion matrix", &matrix, &labels).unwrap();
+    let (img, texts) = check_figure(&stem, confusion_matrix_size(&labels));
+    assert_texts(
+        &texts,
+        &[
+            "Confusion matrix",
+            "predicted class",
+            "true class",
+            "950",
+            "959",
+            "0",
+            "9",
+        ],
+    );
     // Diagonal cells are dark, so a good share of the image is dark blue.
     let all = (0, 0, img.width, img.height);
     assert!(img.count_in(all, |p| p.2 > 90 && p.0 < 40) > 10 * 40 * 40);
@@ -212,17 +206,83 @@ fn confusion_matrix_heat_map_with_counts() {
 fn confusion_matrix_must_be_square() {
     let dir = tempfile::tempdir().unwrap();
     let stem = dir.path().join("cm");
-    let err = confusion_matrix(&stem, "t", &[vec![1, 2], vec![3]]).unwrap_err();
+    let err = confusion_matrix(&stem, "t", &[vec![1, 2], vec![3]], &digits(2)).unwrap_err();
     assert!(err.to_string().contains("row 1 has 1 entries"), "{err}");
-    assert!(confusion_matrix(&stem, "t", &[]).is_err());
+    assert!(confusion_matrix(&stem, "t", &[], &[]).is_err());
+    let err = confusion_matrix(&stem, "t", &[vec![1, 2], vec![3, 4]], &digits(3)).unwrap_err();
+    assert!(
+        err.to_string().contains("2 classes but 3 class labels"),
+        "{err}"
+    );
+    assert!(listing(dir.path()).is_empty());
     // A 1×1 and a large matrix still render.
-    confusion_matrix(&stem, "one class", &[vec![5]]).unwrap();
-    check_figure(&stem, confusion_matrix_size(1));
+    confusion_matrix(&stem, "one class", &[vec![5]], &digits(1)).unwrap();
+    check_figure(&stem, confusion_matrix_size(&digits(1)));
     let big: Vec<Vec<u64>> = (0..47)
         .map(|t| (0..47).map(|p| (t == p) as u64 * 100).collect())
         .collect();
-    confusion_matrix(&stem, "EMNIST-sized", &big).unwrap();
-    check_figure(&stem, confusion_matrix_size(47));
+    confusion_matrix(&stem, "EMNIST-sized", &big, &digits(47)).unwrap();
+    check_figure(&stem, confusion_matrix_size(&digits(47)));
+}
+
+fn digits(n: usize) -> Vec<String> {
+    (0..n).map(|c| c.to_string()).collect()
+}
+
+/// Class names (CIFAR-10's) label the rows, with the numbers of the columns, since they are
+/// wider than a cell; the left margin grows to fit them. Names that fit label both axes.
+#[test]
+fn confusion_matrix_names_the_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ]
+    .map(String::from)
+    .to_vec();
+    let matrix: Vec<Vec<u64>> = (0..10)
+        .map(|t| (0..10).map(|p| if t == p { 900 } else { 3 }).collect())
+        .collect();
+    let stem = dir.path().join("confusion");
+    confusion_matrix(&stem, "CIFAR-10", &matrix, &names).unwrap();
+    let size = confusion_matrix_size(&names);
+    let plain = confusion_matrix_size(&digits(10));
+    assert!(
+        size.0 > plain.0 && size.1 == plain.1,
+        "{size:?} vs {plain:?}"
+    );
+    let (_, texts) = check_figure(&stem, size);
+    assert_texts(
+        &texts,
+        &[
+            "CIFAR-10",
+            "airplane (0)",
+            "truck (9)",
+            "predicted class (numbered as the rows)",
+            "true class",
+            "900",
+        ],
+    );
+    assert!(!texts.iter().any(|t| t == "automobile"), "{texts:?}");
+    // Short names fit under the matrix as they are.
+    let short: Vec<String> = ["cat", "dog"].map(String::from).to_vec();
+    confusion_matrix(&stem, "pets", &[vec![3, 1], vec![0, 4]], &short).unwrap();
+    let (_, texts) = check_figure(&stem, confusion_matrix_size(&short));
+    for want in ["cat", "dog", "predicted class"] {
+        assert_eq!(
+            texts.iter().filter(|t| *t == want).count(),
+            1 + (want != "predicted class") as usize,
+            "{want:?} in {texts:?}"
+        );
+    }
 }
 
 #[test]

@@ -481,8 +481,8 @@ fn augmentation_rotates_and_scales_images() {
 }
 
 /// The data directory's `classes.txt` (as `cargo xtask fetch-mnist` writes for Fashion-MNIST)
-/// names the classes in eval's table and, carried into the run, in predict's; a file with the
-/// wrong number of names is refused.
+/// names the classes in eval's table, the confusion matrix figure and, carried into the run, in
+/// predict's; a file with the wrong number of names is refused.
 #[test]
 fn eval_and_predict_name_the_classes_of_the_data_directory() {
     let dir = tempfile::tempdir().unwrap();
@@ -541,6 +541,11 @@ fn eval_and_predict_name_the_classes_of_the_data_directory() {
             "50",
         ])
     };
+    let svg = std::fs::read_to_string(run.join("figures/confusion.svg")).unwrap();
+    assert!(
+        svg.contains("Ankle boot (9)") && svg.contains("T-shirt/top (0)"),
+        "training's confusion matrix names the classes"
+    );
     let out = crate::common::ok(eval());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
