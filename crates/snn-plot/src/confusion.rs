@@ -163,7 +163,7 @@ impl Figure for Confusion<'_> {
         let n = self.matrix.len();
         let layout = Layout::of(self.labels);
         let cell = layout.cell;
-        let (width, _) = self.size();
+        let (width, _) = layout.size();
         root.fill(&WHITE)?;
         centred_text(
             root,

@@ -68,7 +68,11 @@ pub fn load_split(dir: &Path, split: Split, limit: Option<usize>) -> Result<Imag
 /// fetch-mnist`); optional.
 pub const CLASSES_FILE: &str = "classes.txt";
 
-/// The names in `dir`/[`CLASSES_FILE`], if the file exists.
+/// The longest class name accepted (they label tables and figures).
+pub const MAX_CLASS_NAME_CHARS: usize = 40;
+
+/// The names in `dir`/[`CLASSES_FILE`], if the file exists; a name longer than
+/// [`MAX_CLASS_NAME_CHARS`] is an error naming the file and line.
 pub fn read_class_names(dir: &Path) -> Result<Option<Vec<String>>> {
     let path = dir.join(CLASSES_FILE);
     if !path.exists() {
@@ -76,13 +80,23 @@ pub fn read_class_names(dir: &Path) -> Result<Option<Vec<String>>> {
     }
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    Ok(Some(
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect(),
-    ))
+    let mut names = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let name = line.trim();
+        let chars = name.chars().count();
+        if chars > MAX_CLASS_NAME_CHARS {
+            anyhow::bail!(
+                "{} line {}: a class name of {chars} characters; names are at most \
+                 {MAX_CLASS_NAME_CHARS}, one per line",
+                path.display(),
+                i + 1
+            );
+        }
+        if !name.is_empty() {
+            names.push(name.to_string());
+        }
+    }
+    Ok(Some(names))
 }
 
 /// One example: its position in the data set and its label. The pixels stay in the shared

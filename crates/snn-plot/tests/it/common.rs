@@ -108,7 +108,6 @@ pub fn check_figure(stem: &Path, size: (u32, u32)) -> (Image, Vec<String>) {
     (img, texts)
 }
 
-/// Names in `dir`, sorted (to check that no temporary file is left behind).
 /// Asserts that each of `wants` is one of the figure's SVG texts.
 pub fn assert_texts(texts: &[String], wants: &[&str]) {
     for want in wants {
@@ -119,6 +118,7 @@ pub fn assert_texts(texts: &[String], wants: &[&str]) {
     }
 }
 
+/// Names in `dir`, sorted (to check that no temporary file is left behind).
 pub fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()

@@ -482,7 +482,7 @@ fn augmentation_rotates_and_scales_images() {
 
 /// The data directory's `classes.txt` (as `cargo xtask fetch-mnist` writes for Fashion-MNIST)
 /// names the classes in eval's table, the confusion matrix figure and, carried into the run, in
-/// predict's; a file with the wrong number of names is refused.
+/// predict's; a file with the wrong number of names, or a huge name, is refused.
 #[test]
 fn eval_and_predict_name_the_classes_of_the_data_directory() {
     let dir = tempfile::tempdir().unwrap();
@@ -573,6 +573,14 @@ fn eval_and_predict_name_the_classes_of_the_data_directory() {
     let err = crate::common::stderr(&out);
     assert!(
         !out.status.success() && err.contains("classes.txt: names 9 classes but the model has 10"),
+        "{err}"
+    );
+    let long = "x".repeat(100_000);
+    write_names(&[&names[..9], &[long.as_str()]].concat());
+    let out = eval();
+    let err = crate::common::stderr(&out);
+    assert!(
+        !out.status.success() && err.contains("line 10: a class name of 100000 characters"),
         "{err}"
     );
 }
