@@ -3,7 +3,8 @@
 //! The contract every backend meets (and the test suite and `snn-train self-test` check):
 //! - the fused LIF scan gives exactly the spikes of the per-step reference loop, and gradients
 //!   (w.r.t. the input current and a learnable β) within [`GRAD_TOLERANCE`] relative error,
-//!   `max |a − b| / max(|b|, 10⁻³·max|b|)`;
+//!   `max |a − b| / max(|b|, floor)`, the floor 10⁻³·max|b| for the current's gradient and 10⁻⁶
+//!   for β's;
 //! - the Poisson encoder's device kernel draws exactly the spikes of the host generator for the
 //!   same seed draws.
 //!

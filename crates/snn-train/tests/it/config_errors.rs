@@ -261,12 +261,28 @@ fn shipped_configs_are_valid() {
             names.push(path.file_stem().unwrap().to_string_lossy().into_owned());
         }
     }
-    for name in ["seed", "quick", "conv", "conv-small", "fc-best"] {
+    for name in [
+        "seed",
+        "quick",
+        "conv",
+        "conv-medium",
+        "conv-small",
+        "fc-best",
+    ] {
         assert!(
             names.iter().any(|n| n == name),
             "configs/{name}.toml missing"
         );
     }
+    // The conv goal's terms: a conv SNN with direct input and T ≤ 8.
+    let conv = snn_train::config::RunConfig::load(&crate::common::root().join("configs/conv.toml"))
+        .unwrap();
+    assert!(
+        conv.model.steps <= 8,
+        "configs/conv.toml: T = {}",
+        conv.model.steps
+    );
+    assert_eq!(conv.model.encoder, snn_model::EncoderConfig::Direct {});
     let seed = snn_train::config::RunConfig::load(&crate::common::root().join("configs/seed.toml"))
         .unwrap();
     assert_eq!(seed.model.hidden, Some(vec![256]));
