@@ -106,9 +106,20 @@ fn a_broken_comparison_is_reported() {
     );
     let off = conformance::Comparison {
         grad_rel_err: Some(1e-3),
+        grad_worst: Some(conformance::GradWorst {
+            gradient: "beta",
+            index: 3,
+            fused: 0.5,
+            reference: 0.25,
+            scale: 2.0,
+        }),
         ..good.clone()
     };
-    assert!(off.verdict().is_err());
+    let message = off.verdict().unwrap_err();
+    assert!(
+        message.contains("worst: beta[3], fused 5e-1, reference 2.5e-1, largest |reference| 2e0"),
+        "{message}"
+    );
     let nan = conformance::Comparison {
         grad_rel_err: Some(f32::NAN),
         ..good.clone()
@@ -119,6 +130,114 @@ fn a_broken_comparison_is_reported() {
         ..good
     };
     assert!(silent.verdict().unwrap_err().contains("degenerate"));
+}
+
+/// The fused scan's f32 gradients against the scan's equations computed in f64 on the host
+/// (subtract reset, detached; per-neuron β through its logit), at the self-test's longest shape:
+/// within the contract's tolerance of the gradient's scale on every backend. Element by element
+/// they are not: f32 rounding alone is over 1e-4 of some cancelling elements, which is why the
+/// contract measures against the scale ([`conformance::GRAD_TOLERANCE`]).
+#[test]
+fn fused_gradients_match_the_equations_in_f64() {
+    let [steps, batch, n] = conformance::LONG_SHAPE;
+    for (name, device) in devices() {
+        let ad = device.clone().autodiff();
+        for (seed, surrogate) in [
+            (101, Surrogate::FastSigmoid { slope: 10.0 }),
+            (102, Surrogate::Atan { alpha: 2.0 }),
+        ] {
+            let cfg = conformance::long_config(surrogate);
+            let current = uniform(steps * batch * n, -0.5, 1.2, seed);
+            let upstream = uniform(steps * batch * n, -1.0, 1.0, seed + 1);
+            let lif = cfg.init(n, &ad).with_implementation(LifImpl::Fused);
+            let x = tensor(current.clone(), [steps, batch, n], &ad).require_grad();
+            let spikes = lif.forward(x.clone());
+            let w = tensor(upstream.clone(), [steps, batch, n], &ad);
+            let grads = (spikes.clone() * w).sum().backward();
+            let gx = to_vec(x.grad(&grads).unwrap());
+            let logit = lif.beta_logit.as_ref().unwrap();
+            let g_logit = to_vec(logit.grad(&grads).unwrap());
+            let beta: Vec<f64> = to_vec(lif.beta(&ad)).iter().map(|&b| b as f64).collect();
+
+            // The equations in f64: u[t] = β·u[t-1] + I[t] − θ·s[t-1], s[t] = H(u[t] − θ);
+            // backward a[t] = g[t]·σ'(u[t] − θ) + β·a[t+1] (reset detached), ∂L/∂I[t] = a[t],
+            // ∂L/∂β = Σ a[t]·u[t-1], ∂L/∂logit = ∂L/∂β · β(1 − β).
+            let theta = cfg.threshold as f64;
+            let derivative = |v: f64| match surrogate {
+                Surrogate::FastSigmoid { slope } => 1.0 / (1.0 + slope as f64 * v.abs()).powi(2),
+                Surrogate::Atan { alpha } => {
+                    let a = alpha as f64;
+                    (a / 2.0) / (1.0 + (std::f64::consts::FRAC_PI_2 * a * v).powi(2))
+                }
+                _ => unreachable!(),
+            };
+            let at = |t: usize, b: usize, j: usize| (t * batch + b) * n + j;
+            let mut membrane = vec![0.0f64; steps * batch * n];
+            let mut exact_spikes = vec![0.0f32; steps * batch * n];
+            let mut exact_gx = vec![0.0f32; steps * batch * n];
+            let mut exact_logit = vec![0.0f64; n];
+            for b in 0..batch {
+                for j in 0..n {
+                    let (mut u, mut s) = (0.0f64, 0.0f64);
+                    for t in 0..steps {
+                        u = beta[j] * u + current[at(t, b, j)] as f64 - theta * s;
+                        s = if u > theta { 1.0 } else { 0.0 };
+                        membrane[at(t, b, j)] = u;
+                        exact_spikes[at(t, b, j)] = s as f32;
+                    }
+                    let mut a_next = 0.0f64;
+                    for t in (0..steps).rev() {
+                        let u = membrane[at(t, b, j)];
+                        let a =
+                            upstream[at(t, b, j)] as f64 * derivative(u - theta) + beta[j] * a_next;
+                        exact_gx[at(t, b, j)] = a as f32;
+                        if t > 0 {
+                            exact_logit[j] +=
+                                a * membrane[at(t - 1, b, j)] * beta[j] * (1.0 - beta[j]);
+                        }
+                        a_next = a;
+                    }
+                }
+            }
+            let exact_logit: Vec<f32> = exact_logit.iter().map(|&g| g as f32).collect();
+            let label = format!("{name} {surrogate:?}");
+            assert_eq!(to_vec(spikes), exact_spikes, "{label}: spikes");
+            for (gradient, got, exact) in [
+                ("current", &gx, &exact_gx),
+                ("beta", &g_logit, &exact_logit),
+            ] {
+                let (err, worst) = conformance::gradient_error(gradient, got, exact);
+                assert!(
+                    err <= conformance::GRAD_TOLERANCE,
+                    "{label}: {gradient} gradient error {err:e} ({worst:?})"
+                );
+            }
+        }
+    }
+}
+
+/// The worst element of a comparison is found: the largest relative error, a non-finite value
+/// first, none when the two agree.
+#[test]
+fn the_worst_gradient_element_is_named() {
+    let reference = [1.0, 2.0, 3.0, 0.0];
+    assert_eq!(
+        conformance::worst_rel_err(&[1.0, 2.1, 3.0, 0.0], &reference, 0.1),
+        ((2.1f32 - 2.0).abs() / 2.0, Some(1))
+    );
+    // Below the floor an element is compared at the floor: 0.01 off at 0 is 0.1 relative.
+    assert_eq!(
+        conformance::worst_rel_err(&[1.0, 2.1, 3.0, 0.01], &reference, 0.1).1,
+        Some(3)
+    );
+    assert_eq!(
+        conformance::worst_rel_err(&[1.0, 5.0, f32::NAN, 0.0], &reference, 0.1),
+        (f32::INFINITY, Some(2))
+    );
+    assert_eq!(
+        conformance::worst_rel_err(&reference, &reference, 0.1),
+        (0.0, None)
+    );
 }
 
 #[test]
