@@ -132,7 +132,7 @@ pub fn confusion_matrix(
         &Confusion {
             title,
             matrix,
-            labels,
+            layout: Layout::of(labels),
         },
     )
 }
@@ -140,7 +140,7 @@ pub fn confusion_matrix(
 struct Confusion<'a> {
     title: &'a str,
     matrix: &'a [Vec<u64>],
-    labels: &'a [String],
+    layout: Layout,
 }
 
 /// Shade for a row fraction in `[0, 1]`: white to [`DARK`], on a square-root scale so that
@@ -153,7 +153,7 @@ fn shade(fraction: f64) -> RGBColor {
 
 impl Figure for Confusion<'_> {
     fn size(&self) -> (u32, u32) {
-        confusion_matrix_size(self.labels)
+        self.layout.size()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
@@ -161,7 +161,7 @@ impl Figure for Confusion<'_> {
         DB::ErrorType: 'static,
     {
         let n = self.matrix.len();
-        let layout = Layout::of(self.labels);
+        let layout = &self.layout;
         let cell = layout.cell;
         let (width, _) = layout.size();
         root.fill(&WHITE)?;

@@ -1,11 +1,11 @@
 //! `snn-train self-test`: does this machine's backend compute what the reference computes?
 //!
 //! Runs the conformance suites of [`snn_model::conformance`] on the chosen backend (the fused LIF
-//! scan against the per-step loop: spikes exactly, gradients within 1e-4 of their scale; the Poisson
-//! kernel against the host generator: spikes exactly), then, unless told not to, times the LIF
-//! scan alone, fused against reference, at `[T, B, N] = [100, 64, 256]` (the seed config's
-//! hidden layer). The report is printed a line per check and can be written as JSON; the command
-//! fails when any check fails.
+//! scan against the per-step loop: spikes exactly, gradients within 1e-4 of their scale; the
+//! Poisson kernel against the host generator: spikes exactly), then, unless told not to, times
+//! the LIF scan alone, fused against reference, at `[T, B, N] = [100, 64, 256]` (the seed
+//! config's hidden layer). The report is printed a line per check and can be written as JSON;
+//! the command fails when any check fails.
 
 use std::path::Path;
 
