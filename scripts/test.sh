@@ -7,10 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The venv is remade when scripts/requirements.txt changes (its hash is kept beside it).
 venv=target/py-venv
-if ! "$venv/bin/python" -c "import tensorboard, nir, safetensors" >/dev/null 2>&1; then
+wanted=$(sha256sum scripts/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$venv/requirements.sha256" 2>/dev/null)" != "$wanted" ] ||
+  ! "$venv/bin/python" -c "import tensorboard, nir, safetensors" >/dev/null 2>&1; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
+  echo "$wanted" >"$venv/requirements.sha256"
 fi
 export SNN_PYTHON="$PWD/$venv/bin/python"
 # Mesa's Vulkan loader (wgpu tests through lavapipe) wants a private runtime dir; CI has none.
@@ -33,4 +38,4 @@ if [ -z "$clippy_driver" ]; then
 fi
 RUSTC_WORKSPACE_WRAPPER="$clippy_driver" \
   CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" \
-  cargo test --release --workspace
+  cargo test --release --workspace --no-fail-fast

@@ -253,10 +253,4 @@ mod tests {
         assert_eq!(json["ann_macs_per_inference"], 18.0);
         assert_eq!(json["examples"], 2);
     }
-
-    #[test]
-    fn horowitz_constants() {
-        assert_eq!(E_AC_PJ, 0.9);
-        assert!(close(E_MAC_PJ, 3.7 + 0.9));
-    }
 }

@@ -154,9 +154,10 @@ enum Command {
         /// Firing-rate penalty weights tried ([train.sparsity] weight; 0 = none), comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "0,1")]
         sparsity: Vec<f64>,
-        /// Time budget (e.g. 30m, 1h): no run starts that would likely end after it.
-        #[arg(long, default_value = "30m")]
-        budget: humantime::Duration,
+        /// Time budget (e.g. 30m, 1h): the first run always starts, a later one only when it
+        /// would likely end within the budget [default: none, every run].
+        #[arg(long)]
+        budget: Option<humantime::Duration>,
         /// Test images each run's energy is measured on.
         #[arg(long, default_value_t = 1000)]
         images: usize,
@@ -485,7 +486,7 @@ fn run(cli: Cli) -> Result<()> {
                 steps,
                 encoders,
                 sparsity_weights: sparsity,
-                budget: budget.into(),
+                budget: budget.map(Into::into),
                 report_images: images,
             };
             let (points, left_out) = snn_train::sweep::run(&req)?;
@@ -500,10 +501,11 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             if !left_out.is_empty() {
-                let why = if snn_train::training::ctrl_c_pressed() {
-                    "after Ctrl-C".to_string()
-                } else {
-                    format!("by the {budget} budget")
+                let why = match budget {
+                    Some(budget) if !snn_train::training::ctrl_c_pressed() => {
+                        format!("by the {budget} budget")
+                    }
+                    _ => "after Ctrl-C".to_string(),
                 };
                 println!("left out {why}: {}", left_out.join(", "));
             }

@@ -12,9 +12,10 @@
 //!   SNN run a point, the Pareto front (runs that no other run beats on both accuracy and
 //!   energy) a line, the ANN a point of its own.
 //!
-//! A point is not started when the time spent plus the longest run so far would pass the budget,
-//! or after Ctrl-C (which stops the run in progress after its batch); the points left out are
-//! listed at the end, never silently dropped.
+//! With a time budget, the first point always runs and a later one is not started when the time
+//! spent plus the longest run so far would pass the budget; after Ctrl-C (which stops the run in
+//! progress after its batch) no point is started. The points left out are listed at the end,
+//! never silently dropped. A budget of zero, which would allow no run, is refused.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -44,7 +45,8 @@ pub struct SweepRequest {
     pub steps: Vec<usize>,
     pub encoders: Vec<String>,
     pub sparsity_weights: Vec<f64>,
-    pub budget: Duration,
+    /// No point starts that would likely end after it (`None`: every point runs).
+    pub budget: Option<Duration>,
     /// Test images each run's energy is measured on.
     pub report_images: usize,
 }
@@ -102,6 +104,11 @@ pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
 pub fn plan(req: &SweepRequest) -> Result<Vec<(String, RunConfig)>> {
     if req.steps.is_empty() || req.encoders.is_empty() || req.sparsity_weights.is_empty() {
         bail!("--steps, --encoders and --sparsity each need at least one value");
+    }
+    if req.budget == Some(Duration::ZERO) {
+        bail!(
+            "--budget 0s allows no run; give a longer budget (e.g. 30m), or none to run every point"
+        );
     }
     if let Some(w) = req
         .sparsity_weights
@@ -179,16 +186,22 @@ pub fn run(req: &SweepRequest) -> Result<(Vec<SweepPoint>, Vec<String>)> {
     let mut left_out = Vec::new();
     let total = planned.len();
     for (i, (name, config)) in planned.into_iter().enumerate() {
-        if start.elapsed() + longest > req.budget || crate::training::ctrl_c_pressed() {
+        let over_budget = req
+            .budget
+            .is_some_and(|budget| i > 0 && start.elapsed() + longest > budget);
+        if over_budget || crate::training::ctrl_c_pressed() {
             left_out.push(name);
             continue;
         }
-        eprintln!(
-            "sweep: run {}/{total} {name} ({:.0} s of the {:.0} s budget spent)",
-            i + 1,
-            start.elapsed().as_secs_f64(),
-            req.budget.as_secs_f64()
-        );
+        let spent = match req.budget {
+            Some(budget) => format!(
+                "{:.0} s of the {:.0} s budget spent",
+                start.elapsed().as_secs_f64(),
+                budget.as_secs_f64()
+            ),
+            None => format!("{:.0} s spent", start.elapsed().as_secs_f64()),
+        };
+        eprintln!("sweep: run {}/{total} {name} ({spent})", i + 1);
         let began = Instant::now();
         let point = train_and_measure(req, name, config)?;
         longest = longest.max(began.elapsed());
@@ -296,25 +309,4 @@ pub fn write_results(out: &Path, points: &[SweepPoint]) -> Result<()> {
         &series,
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pareto_front;
-
-    #[test]
-    fn the_front_keeps_points_no_other_beats_on_both() {
-        // (energy, accuracy): c is beaten by b (cheaper and better); e ties d's accuracy at
-        // more energy.
-        let points = [
-            (10.0, 90.0), // a
-            (20.0, 95.0), // b
-            (30.0, 94.0), // c
-            (40.0, 97.0), // d
-            (50.0, 97.0), // e
-            (5.0, 80.0),  // f
-        ];
-        assert_eq!(pareto_front(&points), vec![5, 0, 1, 3]);
-        assert!(pareto_front(&[]).is_empty());
-    }
 }

@@ -3,7 +3,6 @@
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use mnist_idx::{
     IdxError, LabeledImages, MAX_PAYLOAD_BYTES, parse_images, parse_labels, read_images,
@@ -466,20 +465,18 @@ fn gzip_bomb_is_inflated_no_further_than_one_byte_past_the_declared_size() {
         )
     };
 
-    // From a file: an error, quickly, without a buffer anywhere near 100 MB.
+    // From a file: an error without a buffer anywhere near 100 MB (how far it inflates is
+    // counted below, in bytes: no clock).
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bomb-images-idx3-ubyte.gz");
     std::fs::write(&path, &bomb).unwrap();
-    let start = Instant::now();
     let (err, largest) = alloc_probe::largest_allocation(|| read_images(&path).unwrap_err());
-    let elapsed = start.elapsed();
     assert!(is_bounded_trailing(&err), "{err}");
     assert!(
         err.to_string().starts_with(&path.display().to_string()),
         "{err}"
     );
     assert!(largest < 1 << 20, "allocated {largest} bytes");
-    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
     eprintln!("{err}");
 
     // Decompressed bytes pulled, counted on the inflated stream: header + declared + 1, exactly.

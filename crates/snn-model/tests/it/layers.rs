@@ -211,7 +211,14 @@ fn batch_norm_uses_running_statistics_at_inference() {
         let valid = snn.valid();
         let inner = x.inner();
         let out = to_vec(valid.layers[0].forward(inner, planned, false, None));
+        // Running variance moved from 1 by momentum 0.1 toward the batch's population
+        // variance (4, 0): 0.9 · 1 + 0.1 · (4, 0).
         let var = to_vec(norm.norm.running_var.value_sync());
+        assert!(
+            max_rel_err(&var, &[1.3, 0.9], 1e-3) < 1e-4,
+            "{name}: {var:?}"
+        );
+        let (mean, var) = ([0.4f32, 1.0], [1.3f32, 0.9]);
         let expect: Vec<f32> = [2.0f32, 10.0, 6.0, 10.0, 2.0, 10.0, 6.0, 10.0]
             .iter()
             .enumerate()

@@ -74,6 +74,33 @@ fn training_writes_every_figure_and_tensorboard_images() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
     assert!(report["energy"]["synops_per_inference"].as_f64().unwrap() > 0.0);
+
+    // `snn-train plot` draws them again from the finished run.
+    std::fs::remove_dir_all(&figures).unwrap();
+    let data = crate::common::mnist_dir();
+    let args = ["plot", "--backend", "flex", "--run", run.to_str().unwrap()];
+    let out = ok(crate::common::snn_train(
+        &[
+            &args[..],
+            &["--data", data.to_str().unwrap(), "--test-limit", "200"],
+        ]
+        .concat(),
+    ));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("figures written to"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for name in [
+        "accuracy",
+        "loss",
+        "spikemap-digit-4",
+        "raster-hidden",
+        "confusion",
+    ] {
+        assert_png(&figures.join(format!("{name}.png")));
+        assert_svg(&figures.join(format!("{name}.svg")));
+    }
 }
 
 #[test]
@@ -202,7 +229,9 @@ fn a_conv_run_works_with_eval_plot_report_and_predict() {
         "eval",
         &["--data", data.to_str().unwrap(), "--test-limit", "100"],
     ));
-    assert!(String::from_utf8_lossy(&eval.stdout).contains("(100 images)"));
+    let table = String::from_utf8_lossy(&eval.stdout).into_owned();
+    assert!(table.contains("(100 images)"), "{table}");
+    check_eval_table(&table, &run, &data, 100);
     ok(on_run(
         "report",
         &["--data", data.to_str().unwrap(), "--images", "50"],
@@ -219,10 +248,19 @@ fn a_conv_run_works_with_eval_plot_report_and_predict() {
         panic!("configs/conv.toml: layer 4 is the second conv");
     };
     assert_eq!(plan[4].fan_out, channels * 9);
-    let neurons = plan[2].output.len() as f64;
-    let rate = layers[0]["mean_rate"].as_f64().unwrap();
+    // Counted independently of the report: hidden0's spikes on the same 50 test images (direct
+    // input, so the same currents), traced in this process, × the fan-out, per image.
+    let model = snn_train::run::Run::open(&run, &Device::flex()).unwrap();
+    let test = model.test_data(&data, Some(50)).unwrap();
+    let indices: Vec<usize> = (0..50).collect();
+    let x = snn_train::data::intensities(test.images(), &indices, &model.device);
+    let trace = model.model.snn.trace(x);
+    let names = model.model.snn.spiking_layer_names();
+    let hidden0 = names.iter().position(|n| n == "hidden0").unwrap();
+    let spikes: f64 = trace.layers[hidden0].clone().sum().into_scalar::<f64>();
+    assert!(spikes > 0.0, "hidden0 never fired on 50 images");
     let synops = layers[0]["synops_per_inference"].as_f64().unwrap();
-    let expected = rate * neurons * 2.0 * (channels * 9) as f64;
+    let expected = spikes * (channels * 9) as f64 / 50.0;
     assert!(
         (synops - expected).abs() <= 1e-6 * expected.max(1.0),
         "{synops} vs {expected}"
@@ -583,4 +621,55 @@ fn eval_and_predict_name_the_classes_of_the_data_directory() {
         !out.status.success() && err.contains("line 10: a class name of 100000 characters"),
         "{err}"
     );
+}
+
+/// `eval`'s table against a count made here: labels read with mnist-idx, predictions the argmax
+/// of the logits traced in this process; the per-class accuracy and the overall accuracy follow
+/// from that confusion matrix.
+fn check_eval_table(table: &str, run: &Path, data: &Path, images: usize) {
+    let labels = mnist_idx::LabeledImages::load_split(data, "t10k")
+        .unwrap()
+        .labels;
+    let model = snn_train::run::Run::open(run, &Device::flex()).unwrap();
+    let test = model.test_data(data, Some(images)).unwrap();
+    let indices: Vec<usize> = (0..images).collect();
+    let x = snn_train::data::intensities(test.images(), &indices, &model.device);
+    let logits = model.model.snn.trace(x).logits;
+    let predicted: Vec<i64> = logits.argmax(1).into_data().iter::<i64>().collect();
+    let mut confusion = vec![vec![0u64; 10]; 10];
+    for (i, &p) in predicted.iter().enumerate() {
+        confusion[labels[i] as usize][p as usize] += 1;
+    }
+    let lines: Vec<&str> = table.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("confusion matrix"))
+        .unwrap()
+        + 2;
+    let printed: Vec<Vec<u64>> = lines[start..start + 10]
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .map(|v| v.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(printed, confusion, "{table}");
+    let correct: u64 = (0..10).map(|c| confusion[c][c]).sum();
+    let accuracy = format!(
+        "test accuracy {:.2}%",
+        100.0 * correct as f64 / images as f64
+    );
+    assert!(table.starts_with(&accuracy), "{accuracy} in\n{table}");
+    let per_class = lines
+        .iter()
+        .position(|l| l.starts_with("per-class"))
+        .unwrap()
+        + 1;
+    for (c, row) in confusion.iter().enumerate() {
+        let total: u64 = row.iter().sum();
+        let expected = format!("{c}: {:6.2}%", 100.0 * row[c] as f64 / total as f64);
+        assert_eq!(lines[per_class + c].trim(), expected.trim(), "{table}");
+    }
 }

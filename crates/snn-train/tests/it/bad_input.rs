@@ -329,7 +329,17 @@ fn limits_are_checked_before_anything_is_allocated_or_written() {
     );
     assert!(!out.exists());
     let (_tmp, run) = copy_of_run();
-    let image = crate::common::root().join("docs/figures/confusion.png");
+    // A real 28×28 digit-like image, so the refusal is about the samples, not the file.
+    let image = dir.path().join("digit.png");
+    image::GrayImage::from_fn(28, 28, |x, y| {
+        image::Luma([if (10..18).contains(&x) && y > 4 {
+            255
+        } else {
+            0
+        }])
+    })
+    .save(&image)
+    .unwrap();
     let args = [
         "predict",
         "--backend",

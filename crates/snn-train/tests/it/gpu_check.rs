@@ -1,19 +1,22 @@
 //! The one-shot GPU check (`scripts/gpu-check.sh`, shipped by `cargo xtask gpu-bundle`), dry-run
-//! on wgpu with tiny shapes so it cannot rot; `self-test` and `bench-layer` on their own.
+//! so it cannot rot: the whole script on flex with tiny shapes (every step, the results it
+//! gathers), and what only a cube backend shows (the self-test's checks, kernel launches counted,
+//! batches built on the device, the layer benchmark) once on wgpu through lavapipe, where each
+//! process pays kernel compilation and autotuning. `self-test` and `bench-layer` on their own.
 
 use std::process::Command;
 
 use crate::common::{mnist_dir, root, snn_train, stderr};
 
 #[test]
-fn gpu_check_script_dry_runs_on_wgpu() {
+fn gpu_check_script_dry_runs_every_step() {
     let results = tempfile::tempdir().unwrap();
     let status = Command::new(root().join("scripts/gpu-check.sh"))
         .arg(results.path())
         .env("SNN_TRAIN", env!("CARGO_BIN_EXE_snn-train"))
         .env("MNIST_DIR", mnist_dir())
         .env("CONFIGS", root().join("configs"))
-        .env("BACKENDS", "wgpu")
+        .env("BACKENDS", "flex")
         .env("QUICK", "1")
         .status()
         .expect("gpu-check.sh runs");
@@ -23,38 +26,102 @@ fn gpu_check_script_dry_runs_on_wgpu() {
     let results: serde_json::Value = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("results.json is not JSON ({e}):\n{json}"));
     assert_eq!(results["failed_steps"], 0, "{json}");
-    let checks = results["self_test_wgpu"]["checks"].as_array().unwrap();
+    let checks = results["self_test_flex"]["checks"].as_array().unwrap();
     assert!(checks.len() >= 10, "{json}");
     assert!(checks.iter().all(|c| c["passed"] == true), "{json}");
     for key in [
-        "bench_wgpu_fused",
-        "bench_wgpu_fused_host_data",
-        "bench_layer_wgpu_reference",
+        "bench_flex_fused",
+        "bench_flex_reference",
+        "bench_flex_fused_host_data",
+        "bench_layer_flex_fused",
+        "bench_layer_flex_reference",
     ] {
         let line = results[key].as_str().unwrap_or_default();
         assert!(line.starts_with("bench"), "{key}: {line:?}");
     }
-    // The training step's kernel launches are counted, and the data path is the one asked for.
-    let bench = results["bench_wgpu_fused"].as_str().unwrap();
-    let launches: f64 = (bench.split_whitespace())
-        .find_map(|kv| kv.strip_prefix("launches_per_step="))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no launches_per_step in {bench:?}"));
-    assert!(launches >= 10.0, "{bench}");
-    assert!(bench.contains("data=device"), "{bench}");
-    let host = results["bench_wgpu_fused_host_data"].as_str().unwrap();
-    assert!(host.contains("data=host"), "{host}");
+    assert!(
+        results["bench_flex_fused_host_data"]
+            .as_str()
+            .unwrap()
+            .contains("data=host"),
+        "{json}"
+    );
     assert!(
         results["epoch_summary"]["test_accuracy"].is_number(),
         "{json}"
     );
-    // Both epochs' training times are reported: the first pays the kernel compilation.
+    // Both epochs' training times are reported: on a GPU the first pays the kernel compilation.
     for key in ["first_epoch_train_s", "second_epoch_train_s"] {
         assert!(
             results[key].as_f64().is_some_and(|s| s > 0.0),
             "{key}: {json}"
         );
     }
+}
+
+/// The script's wgpu steps, each in its own process as the script runs them: the self-test's
+/// checks pass, the training step's kernel launches are counted with batches built on the device,
+/// and the layer benchmark runs.
+#[test]
+fn gpu_check_steps_run_on_wgpu() {
+    let out = snn_train(&["self-test", "--backend", "wgpu", "--no-timing"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("all 19 checks passed"), "{stdout}");
+
+    let data = mnist_dir();
+    let quick = [
+        "--warmup",
+        "1",
+        "--repeats",
+        "1",
+        "--batches",
+        "1",
+        "--steps",
+        "10",
+    ];
+    let args = [
+        "bench",
+        "--backend",
+        "wgpu",
+        "--config",
+        "configs/seed.toml",
+        "--data",
+    ];
+    let out = snn_train(
+        &[
+            &args[..],
+            &[data.to_str().unwrap()],
+            &quick,
+            &["--batch-size", "16"],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bench = String::from_utf8_lossy(&out.stdout).into_owned();
+    let launches: f64 = (bench.split_whitespace())
+        .find_map(|kv| kv.strip_prefix("launches_per_step="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no launches_per_step in {bench:?}"));
+    assert!(launches >= 10.0, "{bench}");
+    assert!(bench.contains("data=device"), "{bench}");
+
+    let layer = [
+        "--neurons",
+        "256",
+        "--steps",
+        "20",
+        "--batch",
+        "4",
+        "--warmup",
+        "0",
+        "--repeats",
+        "1",
+    ];
+    let args = ["bench-layer", "--backend", "wgpu", "--lif", "reference"];
+    let out = snn_train(&[&args[..], &layer].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("bench"));
 }
 
 #[test]

@@ -1,12 +1,17 @@
 //! `snn-train sweep`: a small real sweep (the ANN and two encoders) writes sweep.csv and the
-//! Pareto figure; the time budget leaves runs out and says which.
+//! Pareto figure; a time budget leaves later runs out and says which (the first always runs), and
+//! a budget of zero is refused.
 
 use crate::common::{mnist_dir, ok, root, snn_train, stderr};
 
-fn sweep(out: &std::path::Path, budget: &str) -> std::process::Output {
+fn sweep(out: &std::path::Path, budget: Option<&str>) -> std::process::Output {
     let data = mnist_dir();
     let config = root().join("configs/quick.toml");
-    snn_train(&[
+    let budget: &[&str] = match budget {
+        Some(b) => &["--budget", b],
+        None => &[],
+    };
+    let args = [
         "sweep",
         "--backend",
         "flex",
@@ -22,18 +27,17 @@ fn sweep(out: &std::path::Path, budget: &str) -> std::process::Output {
         "poisson,latency",
         "--sparsity",
         "0",
-        "--budget",
-        budget,
         "--images",
         "100",
-    ])
+    ];
+    snn_train(&[&args[..], budget].concat())
 }
 
 #[test]
 fn a_small_sweep_measures_every_run_and_draws_the_front() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
-    let result = ok(sweep(&out, "20m"));
+    let result = ok(sweep(&out, None));
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(!stdout.contains("left out"), "{stdout}");
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
@@ -70,19 +74,60 @@ fn a_small_sweep_measures_every_run_and_draws_the_front() {
         "no run on the front:\n{csv}"
     );
     // Refuses to write into the finished sweep.
-    let again = sweep(&out, "20m");
+    let again = sweep(&out, None);
     assert!(!again.status.success());
     assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
 }
 
 #[test]
-fn the_budget_leaves_runs_out_and_names_them() {
+fn the_budget_leaves_later_runs_out_and_names_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
-    let result = ok(sweep(&out, "1ns"));
+    // After the first run any time spent passes 1 ns: the rest are left out, whatever the speed.
+    let result = ok(sweep(&out, Some("1ns")));
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(
-        stdout.contains("left out by the 1ns budget: ann, t4-poisson-s0, t4-latency-s0"),
+        stdout.contains("left out by the 1ns budget: t4-poisson-s0, t4-latency-s0"),
         "{stdout}"
     );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let names: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["ann"], "{csv}");
+}
+
+#[test]
+fn a_budget_of_zero_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let result = sweep(&out, Some("0s"));
+    assert!(!result.status.success());
+    assert!(
+        stderr(&result).contains("--budget 0s allows no run"),
+        "{}",
+        stderr(&result)
+    );
+    assert!(!out.exists());
+}
+
+/// The front by hand: (energy, accuracy); c is beaten by b (cheaper and better), e ties d's
+/// accuracy at more energy, so the front in order of energy is f, a, b, d.
+#[test]
+fn the_front_keeps_points_no_other_beats_on_both() {
+    use snn_train::sweep::pareto_front;
+    let points = [
+        (10.0, 90.0), // a
+        (20.0, 95.0), // b
+        (30.0, 94.0), // c
+        (40.0, 97.0), // d
+        (50.0, 97.0), // e
+        (5.0, 80.0),  // f
+    ];
+    assert_eq!(pareto_front(&points), vec![5, 0, 1, 3]);
+    // Equal energy: only the more accurate of the two.
+    assert_eq!(pareto_front(&[(10.0, 90.0), (10.0, 92.0)]), vec![1]);
+    assert!(pareto_front(&[]).is_empty());
 }
