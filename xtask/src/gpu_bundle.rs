@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
-
-use crate::mnist_files::MNIST_FILES as FILES;
+use data_fetch::mnist::MNIST_FILES as FILES;
 
 /// Largest bundle accepted.
 pub const MAX_BUNDLE_BYTES: u64 = 60 * 1000 * 1000;

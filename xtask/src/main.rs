@@ -4,16 +4,16 @@
 //! `target/xtask`, so it never shares (or invalidates) the main build directory.
 
 mod bench;
-mod fetch_mnist;
 mod gpu_bundle;
-mod mnist_files;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
-
-use crate::mnist_files::DataSetId;
+use data_fetch::mnist::MNIST;
+use data_fetch::{DataSetId, FetchError, Source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,7 +38,7 @@ enum Command {
     FetchMnist {
         /// The data set: MNIST (pinned by its uncompressed files) or Fashion-MNIST (pinned by
         /// its .gz files as published).
-        #[arg(long, value_enum, default_value_t = DataSetId::Mnist)]
+        #[arg(long, value_parser = dataset_parser(), default_value_t = DataSetId::Mnist)]
         dataset: DataSetId,
 
         /// Directory to write the files into (created if missing) [default: data/mnist, or
@@ -72,7 +72,7 @@ enum Command {
         /// New or empty directory for the bundle.
         out: PathBuf,
         /// MNIST directory (IDX files, raw or .gz).
-        #[arg(long, value_name = "DIR", default_value = mnist_files::MNIST.default_out)]
+        #[arg(long, value_name = "DIR", default_value = MNIST.default_out)]
         data: PathBuf,
         /// Bundle the default build (wgpu and CPU backends) instead of building with CUDA.
         #[arg(long)]
@@ -186,27 +186,56 @@ fn main() -> ExitCode {
         } => {
             let ds = dataset.data_set();
             let source = match from {
-                Some(dir) => fetch_mnist::Source::LocalDir(dir),
+                Some(dir) => Source::LocalDir(dir),
                 None => {
                     let mut all = mirrors;
                     if !no_default_mirrors {
                         all.extend(ds.mirrors.iter().map(|m| m.to_string()));
                     }
-                    fetch_mnist::Source::Mirrors(all)
+                    Source::Mirrors(all)
                 }
             };
             let out = out.unwrap_or_else(|| ds.default_out.into());
-            fetch_mnist::run(ds, &out, &source, force)
+            data_fetch::fetch(ds, &out, &source, force).map_err(anyhow::Error::from)
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            print_error(&err);
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `error: <message>`, then a `caused by:` line per cause, except for a [`FetchError`], whose
+/// message already ends with its causes.
+fn print_error(err: &anyhow::Error) {
+    eprintln!("error: {err}");
+    if err.downcast_ref::<FetchError>().is_none() {
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+    }
+}
+
+/// `--dataset`: the data sets' ids, each with its help line (listed in `--help` and in the error
+/// for an unknown value), parsed by `DataSetId::from_str`.
+fn dataset_parser() -> impl TypedValueParser<Value = DataSetId> {
+    let values = DataSetId::ALL.map(|id| PossibleValue::new(id.id()).help(dataset_help(id)));
+    PossibleValuesParser::new(values).try_map(|id| DataSetId::from_str(&id))
+}
+
+/// The help line of a `--dataset` value.
+fn dataset_help(id: DataSetId) -> &'static str {
+    match id {
+        DataSetId::Mnist => "MNIST handwritten digits (classes 0-9)",
+        DataSetId::FashionMnist => {
+            "Zalando's Fashion-MNIST (10 clothing classes, same format and sizes as MNIST)"
+        }
+        DataSetId::Kmnist => {
+            "Kuzushiji-MNIST (10 classes of cursive Japanese hiragana, same format and sizes as \
+             MNIST)"
         }
     }
 }

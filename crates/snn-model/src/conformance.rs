@@ -19,7 +19,7 @@ use crate::lif::{LearnBeta, LifConfig, LifImpl, Reset};
 use crate::ops::SnnOps;
 use crate::ops::host::poisson::{probabilities, seed_from_draws};
 use crate::ops::host::poisson_spikes;
-use crate::surrogate::Surrogate;
+use crate::ops::surrogate::Surrogate;
 
 /// Largest gradient error accepted between a fused path and its reference, relative to the
 /// gradient's largest element ([`gradient_error`]).

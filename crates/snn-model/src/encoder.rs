@@ -41,6 +41,26 @@ impl Default for EncoderConfig {
     }
 }
 
+/// An encoder name that is not `poisson`, `latency` or `direct`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown encoder {0:?} (poisson, latency, direct)")]
+pub struct UnknownEncoder(pub String);
+
+impl std::str::FromStr for EncoderConfig {
+    type Err = UnknownEncoder;
+
+    /// The encoder of a `kind` name, with its default settings (`poisson`: gain 1, `latency`:
+    /// threshold 0).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "poisson" => Ok(EncoderConfig::Poisson { gain: 1.0 }),
+            "latency" => Ok(EncoderConfig::Latency { threshold: 0.0 }),
+            "direct" => Ok(EncoderConfig::Direct {}),
+            other => Err(UnknownEncoder(other.to_string())),
+        }
+    }
+}
+
 impl EncoderConfig {
     /// The `kind` of the TOML section (`poisson`, `latency`, `direct`).
     pub fn kind(&self) -> &'static str {

@@ -1,8 +1,8 @@
 //! The layers of a network as Burn modules, built from a [`PlannedLayer`] and run on a whole
 //! spike train `[T, B, features]` at once.
 //!
-//! Stateless layers (conv, linear, batch norm, pooling, flatten, dropout) apply to all `T·B`
-//! samples in one call; only [`Lif`] scans over time. A `linear` layer fed by spikes uses the
+//! Stateless layers (conv, linear, batch norm, pooling, flatten, dropout, relu) apply to all
+//! `T·B` samples in one call; only [`Lif`] scans over time. A `linear` layer fed by spikes uses the
 //! event-driven projection on CPU ([`crate::ops::SnnOps::spike_linear`], per
 //! [`crate::Projection`]); conv layers use Burn's conv2d on every backend.
 
@@ -28,6 +28,17 @@ pub enum Layer {
     Flatten(Flatten),
     Dropout(Dropout),
     Lif(Lif),
+    /// ReLU units: a neuron layer of the same network as an ANN.
+    Relu(Relu),
+}
+
+/// What a `[T, B, features]` tensor between layers holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Spikes (0/1, or spikes scaled by dropout): the event-driven projection applies.
+    Spikes,
+    /// Currents, intensities or activations.
+    Currents,
 }
 
 /// A 2-D convolution applied to every step.
@@ -45,6 +56,10 @@ pub struct NormLayer {
 /// Shape-only: a map's features as flat features (already flat in memory).
 #[derive(Module, Debug)]
 pub struct Flatten {}
+
+/// `max(x, 0)`.
+#[derive(Module, Debug)]
+pub struct Relu {}
 
 /// Dropout with one mask per sample, shared by all time steps.
 #[derive(Module, Debug)]
@@ -101,6 +116,7 @@ impl Layer {
                 let config = planned.config.lif_config(lif).expect("a lif entry");
                 Layer::Lif(config.init(planned.output.len(), device))
             }
+            LayerConfig::Relu {} => Layer::Relu(Relu {}),
         }
     }
 
@@ -109,25 +125,29 @@ impl Layer {
         matches!(self, Layer::Lif(_))
     }
 
-    /// Whether the output holds spikes (0/1, or spikes scaled by dropout), given whether the
-    /// input does: neurons emit spikes, max-pooling, flatten and dropout pass them on, weight
-    /// layers, batch norm and averaging make currents.
-    pub fn outputs_spikes(&self, input_spikes: bool) -> bool {
+    /// What the output holds given what the input holds: neurons emit spikes, max-pooling,
+    /// flatten and dropout pass them on, weight layers, batch norm, averaging and ReLU make
+    /// currents.
+    pub fn output_signal(&self, input: Signal) -> Signal {
         match self {
-            Layer::Lif(_) => true,
-            Layer::MaxPool(_) | Layer::Flatten(_) | Layer::Dropout(_) => input_spikes,
-            Layer::Conv2d(_) | Layer::Linear(_) | Layer::BatchNorm(_) | Layer::AvgPool(_) => false,
+            Layer::Lif(_) => Signal::Spikes,
+            Layer::MaxPool(_) | Layer::Flatten(_) | Layer::Dropout(_) => input,
+            Layer::Conv2d(_)
+            | Layer::Linear(_)
+            | Layer::BatchNorm(_)
+            | Layer::AvgPool(_)
+            | Layer::Relu(_) => Signal::Currents,
         }
     }
 
     /// Applies the layer to `x` `[T, B, input features]` of shape `input` (per example);
-    /// `spikes` says whether `x` holds spikes (for the event-driven projection, which
+    /// `signal` says whether `x` holds spikes (for the event-driven projection, which
     /// `max_density` enables).
     pub fn forward(
         &self,
         x: Tensor<3>,
         input: FeatureShape,
-        spikes: bool,
+        signal: Signal,
         max_density: Option<f32>,
     ) -> Tensor<3> {
         let [steps, batch, features] = x.dims();
@@ -154,10 +174,11 @@ impl Layer {
                     .forward(x.reshape([steps * batch, features]))
                     .reshape([steps, batch, features]),
             },
-            Layer::Linear(linear) => project(linear, x, spikes, max_density),
+            Layer::Linear(linear) => project(linear, x, signal, max_density),
             Layer::Flatten(_) => x,
             Layer::Dropout(dropout) => dropout.forward(x),
             Layer::Lif(lif) => lif.forward(x),
+            Layer::Relu(_) => burn::tensor::activation::relu(x),
         }
     }
 }
@@ -186,11 +207,11 @@ impl Dropout {
 pub fn project(
     linear: &Linear,
     input: Tensor<3>,
-    spikes: bool,
+    signal: Signal,
     max_density: Option<f32>,
 ) -> Tensor<3> {
     let [steps, batch, features] = input.dims();
-    match max_density.filter(|_| spikes) {
+    match max_density.filter(|_| signal == Signal::Spikes) {
         None => {
             let out = linear.forward(input.reshape([steps * batch, features]));
             let [_, size] = out.dims();

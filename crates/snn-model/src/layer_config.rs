@@ -11,14 +11,14 @@
 //! conv2d   Map(c,h,w) → Map(channels, (h+2p−k)/s+1, (w+2p−k)/s+1)   MACs = out · c·k²
 //! linear   Flat(n)    → Flat(size)                                     MACs = n · size
 //! max-pool, avg-pool  Map(c,h,w) → Map(c, (h−k)/s+1, (w−k)/s+1)     (stride defaults to kernel)
-//! batch-norm, dropout, lif: shape unchanged;  flatten: Map(c,h,w) → Flat(c·h·w)
+//! batch-norm, dropout, lif, relu: shape unchanged;  flatten: Map(c,h,w) → Flat(c·h·w)
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::ConfigError;
 use crate::lif::{LearnBeta, LifConfig, LifImpl, Reset};
-use crate::surrogate::Surrogate;
+use crate::ops::surrogate::Surrogate;
 
 /// One `[[model.layers]]` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +78,9 @@ pub enum LayerConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         implementation: Option<LifImpl>,
     },
+    /// ReLU units: what a neuron layer is in the same network as an ANN (`[model] ann = true`
+    /// turns every `lif` into one).
+    Relu {},
 }
 
 fn one() -> usize {
@@ -113,6 +116,7 @@ impl LayerConfig {
             LayerConfig::Flatten {} => "flatten",
             LayerConfig::Dropout { .. } => "dropout",
             LayerConfig::Lif { .. } => "lif",
+            LayerConfig::Relu {} => "relu",
         }
     }
 
@@ -234,146 +238,228 @@ pub fn plan(
     let mut shape = input;
     let mut planned = Vec::with_capacity(layers.len());
     for (i, layer) in layers.iter().enumerate() {
-        let key = format!("{section}.layers[{i}]");
-        let at_least_one = |name: &str, v: usize| {
-            if v == 0 {
-                Err(ConfigError::new(format!("{key}.{name}"), v, "must be ≥ 1"))
-            } else {
-                Ok(())
-            }
+        let at = At {
+            section,
+            key: format!("{section}.layers[{i}]"),
+            kind: layer.kind(),
         };
-        let map = |shape: FeatureShape| match shape {
+        let p = plan_layer(&at, layer, shape, lif)?;
+        planned.push(PlannedLayer {
+            config: layer.clone(),
+            key: at.key,
+            input: shape,
+            output: p.output,
+            macs: p.macs,
+            params: p.params,
+            fan_out: p.fan_out,
+        });
+        shape = p.output;
+    }
+    Ok(planned)
+}
+
+/// Where a layer stands, for its errors.
+struct At<'a> {
+    section: &'a str,
+    /// `model.layers[i]`.
+    key: String,
+    kind: &'static str,
+}
+
+impl At<'_> {
+    fn at_least_one(&self, name: &str, v: usize) -> Result<(), ConfigError> {
+        if v == 0 {
+            return Err(ConfigError::new(
+                format!("{}.{name}", self.key),
+                v,
+                "must be ≥ 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `(channels, height, width)` of a map input, else an error for this layer.
+    fn map(&self, shape: FeatureShape) -> Result<(usize, usize, usize), ConfigError> {
+        match shape {
             FeatureShape::Map {
                 channels,
                 height,
                 width,
             } => Ok((channels, height, width)),
             FeatureShape::Flat(n) => Err(ConfigError::new(
-                key.clone(),
-                layer.kind(),
+                self.key.clone(),
+                self.kind,
                 format!(
-                    "needs a feature map but gets {n} flat features (set {section}.input_shape \
-                     = [C, H, W] for images, and keep flatten after the map layers)"
+                    "needs a feature map but gets {n} flat features (set {}.input_shape = [C, \
+                     H, W] for images, and keep flatten after the map layers)",
+                    self.section
                 ),
             )),
-        };
-        let (output, macs, params, fan_out) = match *layer {
-            LayerConfig::Conv2d {
-                channels: out_c,
-                kernel,
-                stride,
-                padding,
-                bias,
-            } => {
-                at_least_one("channels", out_c)?;
-                at_least_one("kernel", kernel)?;
-                at_least_one("stride", stride)?;
-                let (c, h, w) = map(shape)?;
-                let side = |n: usize| {
-                    (n as u128 + 2 * padding as u128)
-                        .checked_sub(kernel as u128)
-                        .map(|d| d / stride as u128 + 1)
-                };
-                let (Some(oh), Some(ow)) = (side(h), side(w)) else {
-                    return Err(ConfigError::new(
-                        format!("{key}.kernel"),
-                        kernel,
-                        format!("is larger than the padded {shape} it slides over"),
-                    ));
-                };
-                let (oc, k2) = (out_c as u128, kernel as u128 * kernel as u128);
-                let features = fit(&key, "output features", oc * oh * ow)?;
-                let out = FeatureShape::Map {
-                    channels: out_c,
-                    height: oh as usize,
-                    width: ow as usize,
-                };
-                let bias = if bias { oc } else { 0 };
-                (
-                    out,
-                    fit(&key, "MACs", features as u128 * c as u128 * k2)?,
-                    fit(&key, "parameters", oc * c as u128 * k2 + bias)?,
-                    fit(
-                        &key,
-                        "fan-out",
-                        (oc * k2).div_ceil(stride as u128 * stride as u128),
-                    )?,
-                )
-            }
-            LayerConfig::Linear { size, bias } => {
-                at_least_one("size", size)?;
-                let FeatureShape::Flat(n) = shape else {
-                    return Err(ConfigError::new(
-                        key,
-                        "linear",
-                        format!(
-                            "needs flat features but gets {shape}; add a flatten layer before it"
-                        ),
-                    ));
-                };
-                let (n, size128) = (n as u128, size as u128);
-                let bias = if bias { size128 } else { 0 };
-                (
-                    FeatureShape::Flat(size),
-                    fit(&key, "MACs", n * size128)?,
-                    fit(&key, "parameters", n * size128 + bias)?,
-                    size,
-                )
-            }
-            LayerConfig::MaxPool { kernel, stride } | LayerConfig::AvgPool { kernel, stride } => {
-                at_least_one("kernel", kernel)?;
-                let stride = stride.unwrap_or(kernel);
-                at_least_one("stride", stride)?;
-                let (c, h, w) = map(shape)?;
-                if h < kernel || w < kernel {
-                    return Err(ConfigError::new(
-                        format!("{key}.kernel"),
-                        kernel,
-                        format!("cannot pool {shape}: the map is smaller than the kernel"),
-                    ));
-                }
-                let out = FeatureShape::Map {
-                    channels: c,
-                    height: (h - kernel) / stride + 1,
-                    width: (w - kernel) / stride + 1,
-                };
-                (out, 0, 0, 0)
-            }
-            LayerConfig::BatchNorm {} => {
-                let features = match shape {
-                    FeatureShape::Map { channels, .. } => channels,
-                    FeatureShape::Flat(n) => n,
-                };
-                (shape, 0, 2 * features, 0)
-            }
-            LayerConfig::Flatten {} => (FeatureShape::Flat(shape.len()), 0, 0, 0),
-            LayerConfig::Dropout { p } => {
-                if !(0.0..1.0).contains(&p) {
-                    return Err(ConfigError::new(format!("{key}.p"), p, "must be in [0, 1)"));
-                }
-                (shape, 0, 0, 0)
-            }
-            LayerConfig::Lif { .. } => {
-                let lif = layer.lif_config(lif).expect("a lif entry");
-                lif.validate(&key)?;
-                let params = match lif.learn_beta {
-                    LearnBeta::None => 0,
-                    LearnBeta::Layer => 1,
-                    LearnBeta::Neuron => shape.len(),
-                };
-                (shape, 0, params, 0)
-            }
-        };
-        planned.push(PlannedLayer {
-            config: layer.clone(),
-            key,
-            input: shape,
-            output,
-            macs,
-            params,
-            fan_out,
-        });
-        shape = output;
+        }
     }
-    Ok(planned)
+
+    fn fit(&self, what: &str, value: u128) -> Result<usize, ConfigError> {
+        fit(&self.key, what, value)
+    }
+}
+
+/// A layer's output shape and counts.
+struct Planned {
+    output: FeatureShape,
+    macs: usize,
+    params: usize,
+    fan_out: usize,
+}
+
+impl Planned {
+    /// A layer without weights.
+    fn shape_only(output: FeatureShape, params: usize) -> Self {
+        Self {
+            output,
+            macs: 0,
+            params,
+            fan_out: 0,
+        }
+    }
+}
+
+fn plan_layer(
+    at: &At,
+    layer: &LayerConfig,
+    shape: FeatureShape,
+    lif: &LifConfig,
+) -> Result<Planned, ConfigError> {
+    match *layer {
+        LayerConfig::Conv2d {
+            channels,
+            kernel,
+            stride,
+            padding,
+            bias,
+        } => plan_conv(at, shape, channels, kernel, stride, padding, bias),
+        LayerConfig::Linear { size, bias } => plan_linear(at, shape, size, bias),
+        LayerConfig::MaxPool { kernel, stride } | LayerConfig::AvgPool { kernel, stride } => {
+            plan_pool(at, shape, kernel, stride.unwrap_or(kernel))
+        }
+        LayerConfig::BatchNorm {} => {
+            let features = match shape {
+                FeatureShape::Map { channels, .. } => channels,
+                FeatureShape::Flat(n) => n,
+            };
+            Ok(Planned::shape_only(shape, 2 * features))
+        }
+        LayerConfig::Flatten {} => Ok(Planned::shape_only(FeatureShape::Flat(shape.len()), 0)),
+        LayerConfig::Dropout { p } => {
+            if !(0.0..1.0).contains(&p) {
+                let key = format!("{}.p", at.key);
+                return Err(ConfigError::new(key, p, "must be in [0, 1)"));
+            }
+            Ok(Planned::shape_only(shape, 0))
+        }
+        LayerConfig::Lif { .. } => {
+            let lif = layer.lif_config(lif).expect("a lif entry");
+            lif.validate(&at.key)?;
+            let params = match lif.learn_beta {
+                LearnBeta::None => 0,
+                LearnBeta::Layer => 1,
+                LearnBeta::Neuron => shape.len(),
+            };
+            Ok(Planned::shape_only(shape, params))
+        }
+        LayerConfig::Relu {} => Ok(Planned::shape_only(shape, 0)),
+    }
+}
+
+/// `conv2d`: `Map(c,h,w) → Map(channels, (h+2p−k)/s+1, (w+2p−k)/s+1)`.
+fn plan_conv(
+    at: &At,
+    shape: FeatureShape,
+    out_c: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    bias: bool,
+) -> Result<Planned, ConfigError> {
+    at.at_least_one("channels", out_c)?;
+    at.at_least_one("kernel", kernel)?;
+    at.at_least_one("stride", stride)?;
+    let (c, h, w) = at.map(shape)?;
+    let side = |n: usize| {
+        (n as u128 + 2 * padding as u128)
+            .checked_sub(kernel as u128)
+            .map(|d| d / stride as u128 + 1)
+    };
+    let (Some(oh), Some(ow)) = (side(h), side(w)) else {
+        return Err(ConfigError::new(
+            format!("{}.kernel", at.key),
+            kernel,
+            format!("is larger than the padded {shape} it slides over"),
+        ));
+    };
+    let (oc, k2) = (out_c as u128, kernel as u128 * kernel as u128);
+    let features = at.fit("output features", oc * oh * ow)?;
+    let bias = if bias { oc } else { 0 };
+    Ok(Planned {
+        output: FeatureShape::Map {
+            channels: out_c,
+            height: oh as usize,
+            width: ow as usize,
+        },
+        macs: at.fit("MACs", features as u128 * c as u128 * k2)?,
+        params: at.fit("parameters", oc * c as u128 * k2 + bias)?,
+        fan_out: at.fit(
+            "fan-out",
+            (oc * k2).div_ceil(stride as u128 * stride as u128),
+        )?,
+    })
+}
+
+/// `linear`: `Flat(n) → Flat(size)`.
+fn plan_linear(
+    at: &At,
+    shape: FeatureShape,
+    size: usize,
+    bias: bool,
+) -> Result<Planned, ConfigError> {
+    at.at_least_one("size", size)?;
+    let FeatureShape::Flat(n) = shape else {
+        return Err(ConfigError::new(
+            at.key.clone(),
+            "linear",
+            format!("needs flat features but gets {shape}; add a flatten layer before it"),
+        ));
+    };
+    let (n, size128) = (n as u128, size as u128);
+    let bias = if bias { size128 } else { 0 };
+    Ok(Planned {
+        output: FeatureShape::Flat(size),
+        macs: at.fit("MACs", n * size128)?,
+        params: at.fit("parameters", n * size128 + bias)?,
+        fan_out: size,
+    })
+}
+
+/// `max-pool`, `avg-pool`: `Map(c,h,w) → Map(c, (h−k)/s+1, (w−k)/s+1)`.
+fn plan_pool(
+    at: &At,
+    shape: FeatureShape,
+    kernel: usize,
+    stride: usize,
+) -> Result<Planned, ConfigError> {
+    at.at_least_one("kernel", kernel)?;
+    at.at_least_one("stride", stride)?;
+    let (c, h, w) = at.map(shape)?;
+    if h < kernel || w < kernel {
+        return Err(ConfigError::new(
+            format!("{}.kernel", at.key),
+            kernel,
+            format!("cannot pool {shape}: the map is smaller than the kernel"),
+        ));
+    }
+    let output = FeatureShape::Map {
+        channels: c,
+        height: (h - kernel) / stride + 1,
+        width: (w - kernel) / stride + 1,
+    };
+    Ok(Planned::shape_only(output, 0))
 }

@@ -2,6 +2,7 @@
 //! gradients, leaky integrate-and-fire neurons, spike encoders and a feed-forward spiking
 //! classifier. Backend-agnostic: everything runs on whichever `Device` its tensors live on.
 
+pub mod config;
 pub mod conformance;
 pub mod encoder;
 mod error;
@@ -11,13 +12,15 @@ pub mod lif;
 pub mod network;
 pub mod ops;
 pub mod readout;
+pub mod record;
 pub mod spike;
-pub mod surrogate;
 
+pub use config::{Projection, ReadoutConfig, SnnConfig};
 pub use encoder::EncoderConfig;
 pub use error::ConfigError;
 pub use layer_config::{FeatureShape, LayerConfig, PlannedLayer};
 pub use lif::{LearnBeta, Lif, LifConfig, LifImpl, LifState, Reset};
-pub use network::{Projection, ReadoutConfig, Snn, SnnConfig, SnnOutput, SpikingLayer};
+pub use network::{Input, Snn, SnnOutput, SnnTrace, SpikingLayer};
+pub use ops::surrogate::Surrogate;
+pub use record::{SpikeRecord, SpikeTotals, SpikeTrains};
 pub use spike::spike;
-pub use surrogate::Surrogate;

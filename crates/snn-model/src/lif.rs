@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::ConfigError;
 use crate::ops::SnnOps;
 pub use crate::ops::scan_params::{LifScanParams, Reset};
+use crate::ops::surrogate::Surrogate;
 use crate::spike::spike;
-use crate::surrogate::Surrogate;
 
 /// Whether and how `β` is learned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

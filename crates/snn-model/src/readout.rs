@@ -10,7 +10,7 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::layer::project;
+use crate::layer::{Signal, project};
 use crate::lif::Lif;
 
 /// The readout of a network: a `Linear` from the last layer's features to the classes, then
@@ -43,15 +43,15 @@ pub struct ReadoutOutput {
 }
 
 impl Readout {
-    /// Logits of `x` `[T, B, F]`; `spikes` and `max_density` as for [`project`].
-    pub fn forward(&self, x: Tensor<3>, spikes: bool, max_density: Option<f32>) -> ReadoutOutput {
+    /// Logits of `x` `[T, B, F]`; `signal` and `max_density` as for [`project`].
+    pub fn forward(&self, x: Tensor<3>, signal: Signal, max_density: Option<f32>) -> ReadoutOutput {
         match self {
             Readout::Membrane(m) => ReadoutOutput {
                 logits: m.forward(x),
                 spikes: None,
             },
             Readout::SpikeCount(r) => {
-                let out = r.lif.forward(project(&r.linear, x, spikes, max_density));
+                let out = r.lif.forward(project(&r.linear, x, signal, max_density));
                 ReadoutOutput {
                     logits: out.clone().sum_dim(0).squeeze_dim::<2>(0),
                     spikes: Some(out),

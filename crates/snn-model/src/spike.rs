@@ -4,7 +4,7 @@ use burn::backend::Dispatch;
 use burn::tensor::{Tensor, activation::sigmoid};
 
 use crate::ops::SnnOps;
-use crate::surrogate::Surrogate;
+use crate::ops::surrogate::Surrogate;
 
 /// `H(x) = 1[x > 0]` (exactly 0.0 or 1.0); backward `grad · σ'(x)` with the given surrogate.
 /// A custom autodiff op ([`SnnOps::spike`]), so no surrogate is evaluated in the forward pass.

@@ -1,4 +1,4 @@
-//! Figures and report numbers for the spiking-network trainer, with no Burn dependency.
+//! Figures for the spiking-network trainer, with no Burn dependency.
 //!
 //! Every figure function takes a path *stem* such as `runs/x/accuracy` and writes both
 //! `accuracy.png` and `accuracy.svg` next to each other (a trailing `.png` or `.svg` on the stem
@@ -14,12 +14,10 @@
 //!   pixel geometry ([`GridGeometry`]) so a test can read the picture back.
 //! - [`firing_rate_histogram`]: per-neuron firing rates, one panel per layer.
 //! - [`confusion_matrix`]: heat map with counts.
-//! - [`energy`]: SynOps and energy estimates for the report.
 
 mod axis;
 mod confusion;
 mod curves;
-pub mod energy;
 mod error;
 mod font;
 mod histogram;
@@ -29,10 +27,6 @@ mod style;
 
 pub use confusion::{confusion_matrix, confusion_matrix_size};
 pub use curves::{LINE_CHART_SIZE, Series, line_chart};
-pub use energy::{
-    E_AC_PJ, E_MAC_PJ, EnergyCosts, EnergyReport, LEAVES_OUT, LayerActivity, LayerReport,
-    energy_report,
-};
 pub use error::PlotError;
 pub use histogram::{firing_rate_histogram, firing_rate_histogram_size};
 pub use render::figure_paths;

@@ -1,31 +1,29 @@
-//! `snn-train`: trains spiking networks on MNIST with Burn (library part of the binary, so
-//! tests and benchmarks can drive it directly).
+//! `snn-train`: trains spiking networks on MNIST-like data with Burn. The library holds every
+//! command, so the binary (`main.rs`) only dispatches and the tests drive the same code.
+//!
+//! Rooms, from the command line down (a lower room never imports a higher one):
+//! - [`commands`]: one file per subcommand, its arguments and its `run`;
+//! - [`sweep`]: many runs of one config and their accuracy–energy front;
+//! - [`train`]: a run trained with Burn's Learner: the steps, metrics, progress, the log, the
+//!   guard, interruptions, resume;
+//! - [`analysis`]: a finished run evaluated, used, drawn and measured (SynOps, energy);
+//! - [`interop`]: runs to and from NIR and safetensors;
+//! - [`bench`]: timing of training steps and of the benchmark layer, and the self-test;
+//! - [`run`]: the run directory: files, lock, atomic writes, checkpoints, metrics, summary,
+//!   weights, and a finished run opened for use;
+//! - [`model`]: the network with its loss;
+//! - [`config`]: the run's TOML and the command-line overrides;
+//! - [`data`]: data sets, class names, batches and augmentation;
+//! - [`platform`]: backends and devices, memory, kernel launches.
 
 pub mod analysis;
-pub mod augment;
-pub mod backend;
-pub mod batcher;
 pub mod bench;
-pub mod checkpoint;
-pub mod classifier;
+pub mod commands;
 pub mod config;
 pub mod data;
-pub mod events;
-pub mod inference;
 pub mod interop;
-pub mod launches;
-pub mod layer_bench;
-pub mod layout;
-pub mod limits;
-pub mod metrics;
-pub mod nir_export;
-pub mod nir_import;
-pub mod progress;
+pub mod model;
+pub mod platform;
 pub mod run;
-pub mod run_dir;
-pub mod run_logger;
-pub mod safetensors_export;
-pub mod self_test;
-pub mod sparsity;
 pub mod sweep;
-pub mod training;
+pub mod train;

@@ -4,7 +4,8 @@
 //! (see [`framing`] and [`proto`]). [`EventWriter`] writes scalars (as the legacy
 //! `simple_value`, the most widely readable form) and PNG images; [`read_records`]
 //! reads a file back strictly (both masked CRC32Cs verified) and [`decode_scalars`] /
-//! [`decode_event`] decode the few messages we write.
+//! [`decode_event`] decode the few messages we write; [`retain_scalars`] cuts a directory's
+//! files back to the scalars a resumed run keeps.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), tfevents::TfEventsError> {
@@ -19,10 +20,12 @@ use std::path::PathBuf;
 
 pub mod framing;
 pub mod proto;
+mod truncate;
 mod writer;
 
 pub use framing::{masked_crc32c, read_records};
 pub use proto::{DecodedEvent, DecodedValue, ValueData, decode_event, decode_scalars};
+pub use truncate::{FILE_PREFIX, retain_scalars};
 pub use writer::EventWriter;
 
 /// Errors of this crate; every message names the event file concerned.

@@ -75,7 +75,7 @@ impl EventWriter {
         let mut attempts = 0;
         let (path, file) = loop {
             let n = FILE_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!("events.out.tfevents.{secs:010}.{host}.{pid}.{n}"));
+            let path = dir.join(format!("{}{secs:010}.{host}.{pid}.{n}", crate::FILE_PREFIX));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => break (path, file),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {

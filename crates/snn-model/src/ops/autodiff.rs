@@ -12,9 +12,9 @@ use burn::backend::{
 };
 
 use super::SnnOps;
-use super::generic::dense_matmul;
+use super::dense::dense_matmul;
 use crate::ops::scan_params::LifScanParams;
-use crate::surrogate::Surrogate;
+use crate::ops::surrogate::Surrogate;
 
 /// Backward of the spike: `dL/dx = dL/ds · σ'(x)`.
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use burn_cubecl::{
 };
 
 use super::SnnOps;
-use super::generic::dense_matmul;
+use super::dense::dense_matmul;
 use super::host::poisson::{DRAW_BITS, DRAW_SCALE, MIX32_M1, MIX32_M2};
 use super::scan_params::{LifScanParams, Reset};
 use super::surrogate::{Surrogate, surrogate_derivative};
@@ -181,13 +181,7 @@ fn surrogate_grad_kernel<F: Float>(
 
 /// `[T, B, N]` of a contiguous current tensor.
 fn scan_dims(t: &CubeTensor) -> [usize; 3] {
-    let shape = t.meta.shape();
-    assert_eq!(
-        shape.num_dims(),
-        3,
-        "expected a [T, B, N] tensor, got {shape:?}"
-    );
-    [shape[0], shape[1], shape[2]]
+    super::dense::dims3(t.meta.shape())
 }
 
 /// A new tensor with row-major contiguous strides, as the kernels index it (flat `t·B·N + …`).
@@ -197,6 +191,29 @@ fn scan_dims(t: &CubeTensor) -> [usize; 3] {
 /// wgpu, which never pitches, passed.)
 fn empty_like(t: &CubeTensor, shape: burn::tensor::Shape) -> CubeTensor {
     empty_device_contiguous_dtype(t.client.clone(), t.device.clone(), shape, t.dtype)
+}
+
+/// One launch of an element-wise kernel: `threads` threads (one per element or column) on the
+/// client of `like`, in its float type.
+struct Launch {
+    client: cubecl::client::Client,
+    count: CubeCount,
+    dim: CubeDim,
+    dtype: ElemType,
+}
+
+impl Launch {
+    fn over(like: &CubeTensor, threads: usize) -> Self {
+        let client = like.client.clone();
+        let dim = CubeDim::new(&client, threads);
+        let count = calculate_cube_count_elemwise(&client, threads, dim);
+        Self {
+            client,
+            count,
+            dim,
+            dtype: dtype_to_storage_type(like.dtype),
+        }
+    }
 }
 
 impl SnnOps for CubeBackend {
@@ -209,21 +226,18 @@ impl SnnOps for CubeBackend {
         let grad = into_contiguous(grad);
         let out = empty_like(&grad, grad.meta.shape().clone());
         let total = out.meta.shape().num_elements();
-        let client = grad.client.clone();
-        let dtype = grad.dtype;
-        let cube_dim = CubeDim::new(&client, total);
-        let cube_count = calculate_cube_count_elemwise(&client, total, cube_dim);
+        let l = Launch::over(&grad, total);
         surrogate_grad_kernel::launch(
-            &client,
-            cube_count,
-            cube_dim,
+            &l.client,
+            l.count,
+            l.dim,
             x.into_tensor_arg(),
             grad.into_tensor_arg(),
             out.clone().into_tensor_arg(),
             total as u32,
             surrogate.parameter(),
             surrogate.code(),
-            dtype_to_storage_type(dtype),
+            l.dtype,
         );
         out
     }
@@ -240,14 +254,11 @@ impl SnnOps for CubeBackend {
         let spikes = empty_like(&current, shape.clone());
         let membrane = empty_like(&current, shape);
         let columns = batch * neurons;
-        let client = current.client.clone();
-        let dtype = current.dtype;
-        let cube_dim = CubeDim::new(&client, columns);
-        let cube_count = calculate_cube_count_elemwise(&client, columns, cube_dim);
+        let l = Launch::over(&current, columns);
         lif_forward_kernel::launch(
-            &client,
-            cube_count,
-            cube_dim,
+            &l.client,
+            l.count,
+            l.dim,
             current.into_tensor_arg(),
             beta.into_tensor_arg(),
             spikes.clone().into_tensor_arg(),
@@ -257,7 +268,7 @@ impl SnnOps for CubeBackend {
             neurons as u32,
             params.threshold,
             params.reset == Reset::Zero,
-            dtype_to_storage_type(dtype),
+            l.dtype,
         );
         (spikes, membrane)
     }
@@ -275,14 +286,11 @@ impl SnnOps for CubeBackend {
         let grad_current = empty_like(&membrane, membrane.meta.shape().clone());
         let grad_beta_columns = empty_like(&membrane, burn::tensor::Shape::new([batch, neurons]));
         let columns = batch * neurons;
-        let client = membrane.client.clone();
-        let dtype = membrane.dtype;
-        let cube_dim = CubeDim::new(&client, columns);
-        let cube_count = calculate_cube_count_elemwise(&client, columns, cube_dim);
+        let l = Launch::over(&membrane, columns);
         lif_backward_kernel::launch(
-            &client,
-            cube_count,
-            cube_dim,
+            &l.client,
+            l.count,
+            l.dim,
             grad_spikes.into_tensor_arg(),
             membrane.into_tensor_arg(),
             beta.into_tensor_arg(),
@@ -296,7 +304,7 @@ impl SnnOps for CubeBackend {
             params.reset == Reset::Zero,
             params.detach_reset,
             Surrogate::code(params.surrogate),
-            dtype_to_storage_type(dtype),
+            l.dtype,
         );
         let grad_beta = Self::float_sum_dim(grad_beta_columns, 0);
         let grad_beta = Self::float_reshape(grad_beta, burn::tensor::Shape::new([neurons]));
@@ -311,13 +319,7 @@ impl SnnOps for CubeBackend {
     ) -> FloatTensor<Self> {
         let intensity = into_contiguous(intensity);
         let seed = into_contiguous(seed);
-        let shape = intensity.meta.shape();
-        assert_eq!(
-            shape.num_dims(),
-            2,
-            "expected [B, N] intensities, got {shape:?}"
-        );
-        let (batch, n) = (shape[0], shape[1]);
+        let [batch, n] = super::dense::dims2(intensity.meta.shape());
         let total = steps * batch * n;
         assert!(
             total <= super::MAX_SPIKE_SLOTS,
@@ -325,21 +327,18 @@ impl SnnOps for CubeBackend {
              refuses such batches)"
         );
         let out = empty_like(&intensity, burn::tensor::Shape::new([steps, batch, n]));
-        let client = intensity.client.clone();
-        let dtype = intensity.dtype;
-        let cube_dim = CubeDim::new(&client, total);
-        let cube_count = calculate_cube_count_elemwise(&client, total, cube_dim);
+        let l = Launch::over(&intensity, total);
         poisson_kernel::launch(
-            &client,
-            cube_count,
-            cube_dim,
+            &l.client,
+            l.count,
+            l.dim,
             intensity.into_tensor_arg(),
             seed.into_tensor_arg(),
             out.clone().into_tensor_arg(),
             (batch * n) as u32,
             total as u32,
             gain,
-            dtype_to_storage_type(dtype),
+            l.dtype,
         );
         out
     }

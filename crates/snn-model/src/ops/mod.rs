@@ -3,24 +3,28 @@
 //! [`SnnOps`] is implemented for Flex, NdArray and every CubeCL runtime (wgpu, CUDA, …), and for
 //! `Autodiff<B>` with hand-written backward passes ([`autodiff`]). The default bodies are the
 //! portable implementations: primitive tensor ops for the spike, and the host kernels of
-//! [`host`] (through [`generic`]) for the LIF scan, the spike matmul and the Poisson encoder.
-//! The CPU backends run the host kernels on their memory directly ([`cpu`]); CubeCL runtimes run
-//! kernels of their own ([`cube`]).
+//! [`host`] (through [`host_ops`], on tensors read back and uploaded: [`access::Copied`]) for the
+//! LIF scan, the spike matmul and the Poisson encoder. The CPU backends run the same glue on
+//! their memory directly ([`cpu`], [`access::Direct`]); CubeCL runtimes run kernels of their own
+//! ([`cube`]).
 
 // The extension is routed to NdArray, which Burn 0.22 deprecates but still supports.
 #![allow(deprecated)]
 
+pub mod access;
 pub mod autodiff;
 pub mod cpu;
 pub mod cube;
-pub mod generic;
+pub mod dense;
 pub mod host;
+pub mod host_ops;
 pub mod scan_params;
 mod simd;
 pub mod surrogate;
 
 use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
 
+use access::Copied;
 use scan_params::LifScanParams;
 use surrogate::Surrogate;
 
@@ -58,7 +62,7 @@ pub trait SnnOps: Backend {
         grad: FloatTensor<Self>,
         surrogate: Surrogate,
     ) -> FloatTensor<Self> {
-        generic::spike_surrogate_grad_on::<Self>(x, grad, surrogate)
+        host_ops::spike_surrogate_grad::<Self, Copied>(x, grad, surrogate)
     }
 
     /// Fused LIF recurrence over all time steps (see [`crate::lif`] for the equations).
@@ -72,7 +76,7 @@ pub trait SnnOps: Backend {
         beta: FloatTensor<Self>,
         params: LifScanParams,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        generic::lif_scan_forward_on::<Self>(current, beta, params)
+        host_ops::lif_scan_forward::<Self, Copied>(current, beta, params)
     }
 
     /// Backward pass through time of [`SnnOps::lif_scan_forward`].
@@ -86,7 +90,7 @@ pub trait SnnOps: Backend {
         beta: FloatTensor<Self>,
         params: LifScanParams,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        generic::lif_scan_backward_on::<Self>(grad_spikes, membrane, beta, params)
+        host_ops::lif_scan_backward::<Self, Copied>(grad_spikes, membrane, beta, params)
     }
 
     /// Spikes of the fused LIF scan, differentiable under autodiff with respect to `current`
@@ -112,7 +116,7 @@ pub trait SnnOps: Backend {
         steps: usize,
         gain: f32,
     ) -> FloatTensor<Self> {
-        generic::poisson_encode_on::<Self>(intensity, seed, steps, gain)
+        host_ops::poisson_encode::<Self, Copied>(intensity, seed, steps, gain)
     }
 
     /// `input [T, B, K] × weight [K, N]` → `[T, B, N]` for spike trains (mostly zeros). The
@@ -125,7 +129,7 @@ pub trait SnnOps: Backend {
         weight: FloatTensor<Self>,
         max_density: f32,
     ) -> FloatTensor<Self> {
-        generic::spike_matmul_on::<Self>(input, weight, max_density)
+        host_ops::spike_matmul::<Self, Copied>(input, weight, max_density)
     }
 
     /// The operand the [`SnnOps::spike_events_matmul`] family multiplies with: on CPU backends
@@ -146,7 +150,7 @@ pub trait SnnOps: Backend {
         events: FloatTensor<Self>,
         weight: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        generic::dense_matmul::<Self>(events, weight)
+        dense::dense_matmul::<Self>(events, weight)
     }
 
     /// `Σ_{t,b} input[t, b]ᵀ · grad[t, b]` → `[K, N]` for `events` from [`SnnOps::spike_events`].
@@ -155,7 +159,7 @@ pub trait SnnOps: Backend {
         events: FloatTensor<Self>,
         grad: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        generic::dense_weight_grad::<Self>(events, grad)
+        dense::dense_weight_grad::<Self>(events, grad)
     }
 
     /// [`SnnOps::spike_matmul`], differentiable under autodiff with respect to both operands.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::surrogate::Surrogate;
+use crate::ops::surrogate::Surrogate;
 
 /// How the membrane is reset after a spike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Int, Tensor, TensorData};
-use snn_model::layer::Layer;
+use snn_model::layer::{Layer, Signal};
 use snn_model::lif::LifImpl;
 use snn_model::{EncoderConfig, FeatureShape, LayerConfig, SnnConfig};
 
@@ -87,7 +87,7 @@ fn every_layer_kind_gives_its_planned_shape() {
             let (t, b) = (3, 2);
             let mut x = tensor(uniform(t * b * 64, 0.0, 1.0, 1), [t, b, 64], &device);
             for (layer, planned) in snn.layers.iter().zip(snn.plan()) {
-                x = layer.forward(x, planned.input, false, None);
+                x = layer.forward(x, planned.input, Signal::Currents, None);
                 assert_eq!(
                     x.dims(),
                     [t, b, planned.output.len()],
@@ -194,7 +194,7 @@ fn batch_norm_uses_running_statistics_at_inference() {
             &ad,
         );
         let planned = snn.plan()[0].input;
-        let train = to_vec(snn.layers[0].forward(x.clone(), planned, false, None));
+        let train = to_vec(snn.layers[0].forward(x.clone(), planned, Signal::Currents, None));
         // Batch statistics over the T·B = 4 samples: feature 0 → ±1 (up to ε), feature 1 → 0.
         assert!(
             (train[0] + 1.0).abs() < 1e-3 && (train[2] - 1.0).abs() < 1e-3,
@@ -210,7 +210,7 @@ fn batch_norm_uses_running_statistics_at_inference() {
         // Inference: (x − running mean) / √(running var + ε), γ = 1, β = 0.
         let valid = snn.valid();
         let inner = x.inner();
-        let out = to_vec(valid.layers[0].forward(inner, planned, false, None));
+        let out = to_vec(valid.layers[0].forward(inner, planned, Signal::Currents, None));
         // Running variance moved from 1 by momentum 0.1 toward the batch's population
         // variance (4, 0): 0.9 · 1 + 0.1 · (4, 0).
         let var = to_vec(norm.norm.running_var.value_sync());

@@ -7,7 +7,7 @@ use crate::common::{ok, smoke_run};
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use snn_model::{LifConfig, SnnConfig};
-use snn_train::analysis::{activity, grid};
+use snn_train::analysis::{plot::grid, report::activity};
 
 fn assert_png(path: &Path) {
     let img = image::open(path)
@@ -170,13 +170,13 @@ fn synops_equal_a_hand_count() {
     let layers = activity(&snn, &trace.layers);
     assert_eq!((layers[0].spikes, layers[0].fan_out), (3.0, 2));
     assert_eq!((layers[1].spikes, layers[1].fan_out), (4.0, 2));
-    let report = snn_plot::energy_report(
+    let report = snn_train::analysis::energy::energy_report(
         &layers,
         snn.ann_macs(),
         snn.dense_input_macs(),
         1,
         4,
-        snn_plot::EnergyCosts::default(),
+        snn_train::analysis::energy::EnergyCosts::default(),
     );
     assert_eq!(report.synops_per_inference, 14.0);
     assert_eq!(report.ann_macs_per_inference, 10.0);
@@ -363,13 +363,13 @@ fn conv_synops_use_the_kernel_fan_out() {
         &device,
     ));
     let layers = activity(&snn, &trace.layers);
-    let report = snn_plot::energy_report(
+    let report = snn_train::analysis::energy::energy_report(
         &layers,
         snn.ann_macs(),
         snn.dense_input_macs(),
         1,
         3,
-        snn_plot::EnergyCosts::default(),
+        snn_train::analysis::energy::EnergyCosts::default(),
     );
     let expected = layers[0].spikes * 18.0 + layers[1].spikes * 2.0;
     assert_eq!(report.synops_per_inference, expected);
@@ -382,9 +382,9 @@ fn conv_synops_use_the_kernel_fan_out() {
 fn augmentation_shifts_images_reproducibly() {
     use burn::data::dataloader::batcher::Batcher;
     use mnist_idx::{IdxImages, LabeledImages};
-    use snn_train::augment::shift_image;
-    use snn_train::batcher::DigitBatcher;
     use snn_train::data::DigitItem;
+    use snn_train::data::augment::shift_image;
+    use snn_train::data::batcher::DigitBatcher;
     let image: Vec<u8> = (1..=9).collect();
     assert_eq!(shift_image(&image, 3, 3, 1, 0), [0, 1, 2, 0, 4, 5, 0, 7, 8]);
     assert_eq!(
@@ -434,9 +434,9 @@ fn augmentation_shifts_images_reproducibly() {
 fn augmentation_rotates_and_scales_images() {
     use burn::data::dataloader::batcher::Batcher;
     use mnist_idx::{IdxImages, LabeledImages};
-    use snn_train::augment::{Augment, Transform, shift_image, warp_image};
-    use snn_train::batcher::{DataPath, DigitBatcher};
     use snn_train::data::DigitItem;
+    use snn_train::data::augment::{Augment, Transform, shift_image, warp_image};
+    use snn_train::data::batcher::{DataPath, DigitBatcher};
     let image: Vec<u8> = (0..25).map(|p| (p * 10) as u8).collect();
     let quarter = Transform {
         angle: std::f64::consts::FRAC_PI_2,

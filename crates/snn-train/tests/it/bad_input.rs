@@ -374,7 +374,7 @@ fn out_at_a_foreign_directory_is_refused_and_default_names_never_collide() {
 
     let runs = dir.path().join("runs");
     let names: Vec<PathBuf> = (0..3)
-        .map(|_| snn_train::run_dir::create_default_run_dir(&runs, "seed").unwrap())
+        .map(|_| snn_train::run::dir::create_default_run_dir(&runs, "seed").unwrap())
         .collect();
     assert!(names.iter().all(|n| n.is_dir()));
     assert!(names[0] != names[1] && names[1] != names[2] && names[0] != names[2]);
@@ -385,7 +385,7 @@ fn a_run_in_use_by_another_process_is_refused() {
     let (_tmp, run) = copy_of_run();
     let data = mnist_dir();
     // The lock is an OS file lock: this test process holds it, the child is refused.
-    let lock = snn_train::run_dir::RunLock::acquire(&run).unwrap();
+    let lock = snn_train::run::RunLock::acquire(&run).unwrap();
     let resume = resume_args(&data, &run, &["--epochs", "3"]);
     assert_refused(
         &run,
@@ -426,7 +426,7 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_epoch() {
         "the checkpoints changed after the loss went NaN"
     );
     // Stopped within epoch 3: neither its validation nor epoch 4 ran.
-    let rows = snn_train::run_dir::read_metrics(&run).unwrap();
+    let rows = snn_train::run::read_metrics(&run).unwrap();
     let late: Vec<_> = rows
         .iter()
         .filter(|r| r.epoch > 3 || (r.epoch == 3 && r.split == "valid"))
@@ -442,7 +442,7 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_epoch() {
         "{}",
         stderr(&resumed)
     );
-    let summary = snn_train::run_dir::RunSummary::load(&run).unwrap();
+    let summary = snn_train::run::RunSummary::load(&run).unwrap();
     assert_eq!(summary.epochs, 3);
     assert!(summary.test_accuracy.is_finite() && summary.test_loss.is_finite());
 }

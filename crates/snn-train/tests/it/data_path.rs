@@ -4,9 +4,9 @@
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, DeviceKind, Tensor};
-use snn_train::batcher::{DataPath, DigitBatcher};
+use snn_train::data::batcher::{DataPath, DigitBatcher};
 use snn_train::data::{DigitItem, Split, load_split};
-use snn_train::launches;
+use snn_train::platform::launches;
 
 use crate::common::mnist_dir;
 

@@ -10,7 +10,7 @@ use burn::module::Param;
 use burn::tensor::{Device, Distribution, Tensor};
 use snn_model::layer::Layer;
 use snn_train::config::RunConfig;
-use snn_train::nir_import::ImportOptions;
+use snn_train::interop::nir_import::ImportOptions;
 
 use crate::common::{mnist_dir, ok, snn_train};
 
@@ -155,7 +155,7 @@ fn values(t: Tensor<3>) -> Vec<f32> {
 fn round_trip(toml: &str, dir: &Path) -> (usize, usize, usize, f32) {
     let device = Device::flex();
     let (config, snn) = network(toml, &device);
-    let export = snn_train::nir_export::export(&snn, 1e-3).unwrap();
+    let export = snn_train::interop::nir_export::export(&snn, 1e-3).unwrap();
     let path = dir.join("net.nir");
     std::fs::write(&path, snn_nir::to_bytes(&export.graph).unwrap()).unwrap();
     let kinds = python(
@@ -168,7 +168,7 @@ fn round_trip(toml: &str, dir: &Path) -> (usize, usize, usize, f32) {
     );
     let graph = snn_nir::from_bytes(std::fs::read(&path).unwrap()).unwrap();
     let (imported, model) =
-        snn_train::nir_import::import(&graph, &ImportOptions::default(), &device).unwrap();
+        snn_train::interop::nir_import::import(&graph, &ImportOptions::default(), &device).unwrap();
     assert_eq!(imported.model.steps, config.model.steps);
     assert_eq!(imported.model.encoder, config.model.encoder);
     let x = input(&config, &device);
@@ -244,7 +244,7 @@ fn folded_batch_norm_and_per_neuron_beta_stay_within_rounding() {
 fn nir_export_refuses_max_pooling() {
     let device = Device::flex();
     let (_, snn) = network(&CONV.replace("avg-pool", "max-pool"), &device);
-    let err = snn_train::nir_export::export(&snn, 1e-3)
+    let err = snn_train::interop::nir_export::export(&snn, 1e-3)
         .err()
         .expect("a max-pool network exported to NIR");
     let message = format!("{err:#}");
@@ -263,7 +263,11 @@ fn safetensors_export_of_a_conv_batch_norm_network_has_pytorch_layouts() {
     let (_, snn) = network(&conv_bn(), &device);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("net.safetensors");
-    std::fs::write(&path, snn_train::safetensors_export::export(&snn).unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        snn_train::interop::safetensors::export(&snn).unwrap(),
+    )
+    .unwrap();
     let out = python(
         r#"
 import sys

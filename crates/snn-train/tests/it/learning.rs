@@ -1,7 +1,7 @@
 //! The seed configuration learns from its first batches at T = 100, and no readout goes silent.
 
 use crate::common::{ok, train_run};
-use snn_train::run_dir::read_metrics;
+use snn_train::run::read_metrics;
 
 /// The Python reference reached 78.33% train accuracy in its first epoch.
 const REFERENCE_FIRST_EPOCH_ACCURACY: f64 = 78.33;

@@ -6,6 +6,7 @@ mod bad_input;
 mod common;
 mod config_errors;
 mod data_path;
+mod energy;
 mod gpu_check;
 mod interop;
 mod learning;

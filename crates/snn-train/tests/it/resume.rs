@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{mnist_dir, ok, snn_train, stderr, train_command};
-use snn_train::run_dir::{last_checkpoint, read_metrics};
+use snn_train::run::{last_checkpoint, read_metrics};
 
 /// The killed run is asked for this many epochs, so it cannot end before the test sees epoch 1
 /// checkpointed and kills it, however fast or busy the machine (an epoch here is ≈ 0.15 s on a
@@ -200,7 +200,7 @@ fn resume_takes_the_newest_committed_checkpoint_set() {
     ]);
     write(&[".epoch-2.deleting/optim.bpk"]);
     assert_eq!(last_checkpoint(dir.path()), Some(3));
-    snn_train::checkpoint::clean(&checkpoint).unwrap();
+    snn_train::run::checkpoint::clean(&checkpoint).unwrap();
     assert!(!checkpoint.join(".epoch-4.partial").exists());
     assert!(!checkpoint.join(".epoch-2.deleting").exists());
     assert!(checkpoint.join("epoch-3/scheduler.bpk").is_file());

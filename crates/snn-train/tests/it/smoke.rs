@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::{ok, python, root, smoke_run, snn_train};
-use snn_train::run_dir::{RunSummary, read_metrics};
+use snn_train::run::{RunSummary, read_metrics};
 
 fn assert_outputs(run: &Path, backend: &str, layers: &[&str]) {
     for file in [

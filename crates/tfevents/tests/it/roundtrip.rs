@@ -238,3 +238,45 @@ fn errors_name_the_file() {
         "nothing written on error"
     );
 }
+
+/// `retain_scalars` keeps the scalar records the predicate accepts and every other record, drops
+/// a record cut short by a crash (and what follows it), and leaves other files alone.
+#[test]
+fn retain_scalars_cuts_back_to_what_the_predicate_keeps() {
+    let root = fresh_dir("retain");
+    let path = write_sample(&root.0);
+    // A crash in the middle of the next record: its first 7 bytes only.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mut extra = Vec::new();
+    tfevents::framing::write_record(&mut extra, b"one more record").unwrap();
+    bytes.extend_from_slice(&extra[..7]);
+    std::fs::write(&path, &bytes).unwrap();
+    let other = root.0.join("notes.txt");
+    std::fs::write(&other, b"not an event file").unwrap();
+
+    // Keep train/loss up to step 1 and no epoch scalar.
+    tfevents::retain_scalars(&root.0, |tag, step| tag == "train/loss" && step <= 1).unwrap();
+    let records = read_records(&path).unwrap();
+    let scalars: Vec<(i64, Vec<(String, f32)>)> =
+        records.iter().filter_map(|r| decode_scalars(r)).collect();
+    assert_eq!(
+        scalars,
+        vec![
+            (0, vec![("train/loss".to_string(), std::f32::consts::LN_10)]),
+            (1, vec![("train/loss".to_string(), 1.5)]),
+        ]
+    );
+    // The file-version record and the image stay; the torn record is gone.
+    let images = (records.iter().filter_map(|r| decode_event(r)))
+        .flat_map(|e| e.values)
+        .filter(|v| matches!(v.data, ValueData::Image { .. }))
+        .count();
+    assert_eq!(images, 1);
+    assert_eq!(records.len(), 1 + 2 + 1, "version, two scalars, the image");
+    assert_eq!(std::fs::read(&other).unwrap(), b"not an event file");
+    // No scratch file is left beside it.
+    let names: Vec<String> = (std::fs::read_dir(&root.0).unwrap().flatten())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use super::SharedOut;
 use crate::ops::scan_params::{LifScanParams, Reset};
 use crate::ops::simd::simd_kernel;
-use crate::surrogate::Surrogate;
+use crate::ops::surrogate::Surrogate;
 
 /// Forward LIF recurrence for every `(b, n)` over `t = 0..T`, from `u[-1] = 0`, `s[-1] = 0`:
 ///

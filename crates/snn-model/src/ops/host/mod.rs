@@ -1,8 +1,7 @@
 //! Host (CPU) kernels on plain slices, one file per role: [`lif_scan`] (the fused LIF scan,
 //! forward and backward through time), [`events`] (spike trains as events and the event-driven
 //! spike matmul), [`poisson`] (the counter-based Poisson encoder), [`spike`] (the spike's
-//! surrogate gradient). [`super::generic`] and
-//! [`super::cpu`] run them on tensors.
+//! surrogate gradient). [`super::host_ops`] runs them on tensors.
 //!
 //! Layout: time-major `[T, B, N]`, contiguous. Work is split across batch items with rayon; each
 //! item runs its `T` steps sequentially with the `N` neurons as the (vectorisable) inner loop.

@@ -1,0 +1,35 @@
+//! `summary.json`: a finished run's final figures.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::atomic::write_atomic;
+use super::dir::SUMMARY_FILE;
+
+/// Final figures of a run (`summary.json`). Accuracies are percentages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub test_accuracy: f64,
+    pub test_loss: f64,
+    pub epochs: usize,
+    pub wall_seconds: f64,
+    pub train_images_per_s: f64,
+    pub backend: String,
+    pub seed: u64,
+}
+
+impl RunSummary {
+    pub fn save(&self, run_dir: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).expect("summary serialises");
+        write_atomic(&run_dir.join(SUMMARY_FILE), json.as_bytes())
+    }
+
+    pub fn load(run_dir: &Path) -> Result<Self> {
+        let path = run_dir.join(SUMMARY_FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("invalid {}", path.display()))
+    }
+}
