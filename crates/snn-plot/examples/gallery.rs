@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use snn_plot::{
-    EnergyCosts, LayerActivity, Series, SpikeGrid, confusion_matrix, energy_report,
-    firing_rate_histogram, line_chart, raster, spike_map,
+    Series, SpikeGrid, confusion_matrix, firing_rate_histogram, line_chart, raster, spike_map,
 };
 
 /// Deterministic pseudo-random numbers in [0, 1) (xorshift64*).
@@ -126,28 +125,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &(0..10).map(|c| c.to_string()).collect::<Vec<_>>(),
     )?;
 
-    let report = energy_report(
-        &[
-            LayerActivity {
-                name: "input".into(),
-                neurons: 784,
-                fan_out: 100,
-                spikes: input.count() as f64,
-            },
-            LayerActivity {
-                name: "hidden".into(),
-                neurons: 100,
-                fan_out: 10,
-                spikes: hidden.count() as f64,
-            },
-        ],
-        (784 * 100 + 100 * 10) as f64,
-        0.0,
-        1,
-        100,
-        EnergyCosts::default(),
-    );
-    println!("{report:#?}");
     println!("figures in {}", out.display());
     Ok(())
 }

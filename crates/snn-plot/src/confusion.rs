@@ -162,7 +162,6 @@ impl Figure for Confusion<'_> {
     {
         let n = self.matrix.len();
         let layout = &self.layout;
-        let cell = layout.cell;
         let (width, _) = layout.size();
         root.fill(&WHITE)?;
         centred_text(
@@ -203,6 +202,29 @@ impl Figure for Confusion<'_> {
             .axis_desc_style(style::text(AXIS_DESC_SIZE))
             .draw()?;
 
+        let (cells, labels) = self.cell_elements();
+        chart.draw_series(cells)?;
+        chart.draw_series(labels)?;
+        // Frame around the matrix.
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, 0.0), (n as f64, n as f64)],
+            RGBColor(120, 120, 120),
+        )))?;
+        Ok(())
+    }
+}
+
+/// A matrix entry's shaded square, in chart coordinates.
+type Cell = Rectangle<(f64, f64)>;
+/// A matrix entry's count, centred in its square.
+type CountLabel = Text<'static, (f64, f64), String>;
+
+impl Confusion<'_> {
+    /// The shaded cell of every matrix entry and, when cells are at least 20 pixels, its count
+    /// written in the middle, in chart coordinates (one unit a class).
+    fn cell_elements(&self) -> (Vec<Cell>, Vec<CountLabel>) {
+        let n = self.matrix.len();
+        let cell = self.layout.cell;
         let mut cells = Vec::with_capacity(n * n);
         let mut labels = Vec::new();
         let font = (cell as f64 * 0.36).min(16.0);
@@ -228,14 +250,7 @@ impl Figure for Confusion<'_> {
                 }
             }
         }
-        chart.draw_series(cells)?;
-        chart.draw_series(labels)?;
-        // Frame around the matrix.
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, 0.0), (n as f64, n as f64)],
-            RGBColor(120, 120, 120),
-        )))?;
-        Ok(())
+        (cells, labels)
     }
 }
 

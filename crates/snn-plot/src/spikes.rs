@@ -197,7 +197,44 @@ impl Figure for GridFigure<'_> {
             &style::text(TITLE_SIZE),
             ((g.width / 2) as i32, (TITLE_H / 2) as i32),
         )?;
+        self.draw_axes(root)?;
 
+        // Cells are drawn on the root in pixel coordinates, after the axes, so nothing of the
+        // axes can overwrite them.
+        let off = match self.look {
+            Look::Map => SPIKE_MAP_OFF_RGB,
+            Look::Raster => RASTER_OFF_RGB,
+        };
+        root.draw(&filled_rect(g.x0, g.y0, grid_w, grid_h, rgb(off)))?;
+        for m in &self.spike_marks() {
+            root.draw(m)?;
+        }
+        // A frame just outside the cell area.
+        root.draw(&Rectangle::new(
+            [
+                (g.x0 as i32 - 1, g.y0 as i32 - 1),
+                ((g.x0 + grid_w) as i32, (g.y0 + grid_h) as i32),
+            ],
+            RGBColor(120, 120, 120),
+        ))?;
+        Ok(())
+    }
+}
+
+/// A rectangle filled with `colour` covering exactly the pixels `[x, x + w) × [y, y + h)`.
+fn filled_rect(x: u32, y: u32, w: u32, h: u32, colour: RGBColor) -> Rectangle<(i32, i32)> {
+    Rectangle::new(pixel_rect(x, y, w, h), colour.filled())
+}
+
+impl GridFigure<'_> {
+    /// Draws the axes with their ticks and titles, after checking that plotters placed the plot
+    /// area exactly on the cell area of [`GridGeometry`].
+    fn draw_axes<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let g = self.geometry;
+        let (grid_w, grid_h) = g.grid_size();
         let (rows, cols) = (self.grid.rows as f64, self.grid.cols as f64);
         let mut chart = ChartBuilder::on(root)
             .margin_top(TITLE_H)
@@ -232,18 +269,13 @@ impl Figure for GridFigure<'_> {
             .label_style(style::text(TICK_LABEL_SIZE))
             .axis_desc_style(style::text(AXIS_DESC_SIZE))
             .draw()?;
+        Ok(())
+    }
 
-        // Cells are drawn on the root in pixel coordinates, after the axes, so nothing of the
-        // axes can overwrite them.
-        let off = match self.look {
-            Look::Map => SPIKE_MAP_OFF_RGB,
-            Look::Raster => RASTER_OFF_RGB,
-        };
-        let fill = |x: u32, y: u32, w: u32, h: u32, colour: RGBColor| {
-            Rectangle::new(pixel_rect(x, y, w, h), colour.filled())
-        };
-        root.draw(&fill(g.x0, g.y0, grid_w, grid_h, rgb(off)))?;
-
+    /// The filled rectangles marking the spikes, in pixel coordinates, row by row; in a
+    /// [`Look::Map`] each run of adjacent spikes in a row is one rectangle.
+    fn spike_marks(&self) -> Vec<Rectangle<(i32, i32)>> {
+        let g = self.geometry;
         let spike = rgb(SPIKE_RGB);
         let (dx, dy, mw, mh) = mark(self.look, g.cell_w, g.cell_h);
         let mut marks = Vec::new();
@@ -263,25 +295,14 @@ impl Figure for GridFigure<'_> {
                     while c < row.len() && row[c] {
                         c += 1;
                     }
-                    marks.push(fill(x, y, (c - start) as u32 * g.cell_w, mh, spike));
+                    marks.push(filled_rect(x, y, (c - start) as u32 * g.cell_w, mh, spike));
                 } else {
-                    marks.push(fill(x, y, mw, mh, spike));
+                    marks.push(filled_rect(x, y, mw, mh, spike));
                     c += 1;
                 }
             }
         }
-        for m in &marks {
-            root.draw(m)?;
-        }
-        // A frame just outside the cell area.
-        root.draw(&Rectangle::new(
-            [
-                (g.x0 as i32 - 1, g.y0 as i32 - 1),
-                ((g.x0 + grid_w) as i32, (g.y0 + grid_h) as i32),
-            ],
-            RGBColor(120, 120, 120),
-        ))?;
-        Ok(())
+        marks
     }
 }
 

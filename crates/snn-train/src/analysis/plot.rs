@@ -28,19 +28,28 @@ pub fn plot(run: &Run, test: &ImageDataset) -> Result<()> {
     std::fs::create_dir_all(&figures)
         .with_context(|| format!("cannot create {}", figures.display()))?;
     plot_curves(&run.dir, &figures)?;
+    run.device.seed(run.config.train.seed);
+    plot_spikes(run, test, &figures)?;
+    plot_rates(run, test, &figures)?;
+    let eval = evaluate(run, test)?;
+    let title = format!("Test confusion matrix ({:.2}% correct)", eval.accuracy);
+    let (confusion, names) = (&eval.confusion, &eval.class_names);
+    snn_plot::confusion_matrix(&figures.join("confusion"), &title, confusion, names)?;
+    Ok(())
+}
 
-    let (config, device) = (&run.config, &run.device);
-    device.seed(config.train.seed);
-    let snn = &run.model.snn;
-    let data = test.images();
-    let mut events = tfevents::EventWriter::create(&figures)?;
+/// The input spike maps of [`SPIKE_MAP_DIGITS`] (also to TensorBoard) and the rasters of every
+/// neuron layer for the first of them.
+fn plot_spikes(run: &Run, test: &ImageDataset, figures: &Path) -> Result<()> {
+    let (snn, data) = (&run.model.snn, test.images());
+    let mut events = tfevents::EventWriter::create(figures)?;
     let names = snn.spiking_layer_names();
     let input_layer = names.iter().position(|n| n == "input");
     for digit in SPIKE_MAP_DIGITS {
         let Some(index) = data.labels.iter().position(|&l| l == digit) else {
             continue;
         };
-        let trace = snn.trace(intensities(data, &[index], device));
+        let trace = snn.trace(intensities(data, &[index], &run.device));
         if let Some(i) = input_layer {
             let input = grid(&trace.layers[i], 0);
             let stem = figures.join(format!("spikemap-digit-{digit}"));
@@ -50,40 +59,48 @@ pub fn plot(run: &Run, test: &ImageDataset) -> Result<()> {
             let (w, h) = png_size(&png)?;
             events.add_image_png(&format!("spikemap/digit-{digit}"), 0, w, h, 3, &png)?;
         }
-        if digit != SPIKE_MAP_DIGITS[0] {
-            continue;
-        }
-        // A raster of every neuron layer (its first RASTER_NEURONS neurons).
-        for (name, layer) in names.iter().zip(&trace.layers) {
-            if !name.starts_with("hidden") {
-                continue;
+        if digit == SPIKE_MAP_DIGITS[0] {
+            for (name, layer) in names.iter().zip(&trace.layers) {
+                if name.starts_with("hidden") {
+                    plot_raster(figures, name, layer, digit)?;
+                }
             }
-            let [_, _, n] = layer.dims();
-            let shown = n.min(RASTER_NEURONS);
-            let spikes = grid(&layer.clone().narrow(2, 0, shown), 0);
-            let which = if shown < n {
-                format!("first {shown} of {n} neurons")
-            } else {
-                format!("{n} neurons")
-            };
-            let title = format!(
-                "Layer {name} spikes, digit {digit} ({} spikes, {which})",
-                spikes.count()
-            );
-            let stem = match name.as_str() {
-                "hidden0" => "raster-hidden".to_string(),
-                other => format!("raster-{other}"),
-            };
-            snn_plot::raster(&figures.join(stem), &title, &spikes, "time step", "neuron")?;
         }
     }
     events.flush()?;
+    Ok(())
+}
 
+/// The raster of neuron layer `name` (its first [`RASTER_NEURONS`] neurons) for `digit`.
+fn plot_raster(figures: &Path, name: &str, layer: &Tensor<3>, digit: u8) -> Result<()> {
+    let [_, _, n] = layer.dims();
+    let shown = n.min(RASTER_NEURONS);
+    let spikes = grid(&layer.clone().narrow(2, 0, shown), 0);
+    let which = match shown < n {
+        true => format!("first {shown} of {n} neurons"),
+        false => format!("{n} neurons"),
+    };
+    let title = format!(
+        "Layer {name} spikes, digit {digit} ({} spikes, {which})",
+        spikes.count()
+    );
+    let stem = match name {
+        "hidden0" => "raster-hidden".to_string(),
+        other => format!("raster-{other}"),
+    };
+    snn_plot::raster(&figures.join(stem), &title, &spikes, "time step", "neuron")?;
+    Ok(())
+}
+
+/// The per-neuron firing-rate histogram of every spiking layer on the first
+/// [`STATISTICS_IMAGES`] test images.
+fn plot_rates(run: &Run, test: &ImageDataset, figures: &Path) -> Result<()> {
+    let (snn, data) = (&run.model.snn, test.images());
     let sample: Vec<usize> = (0..data.len().min(STATISTICS_IMAGES)).collect();
     let names = snn.spiking_layer_names();
     let mut rates: Vec<(String, Vec<f64>)> = Vec::new();
-    for chunk in sample.chunks(config.train.batch_size.max(1)) {
-        let trace = snn.trace(intensities(data, chunk, device));
+    for chunk in sample.chunks(run.config.train.batch_size.max(1)) {
+        let trace = snn.trace(intensities(data, chunk, &run.device));
         for (i, layer) in trace.layers.iter().enumerate() {
             let r = per_neuron_rates(layer);
             if rates.len() <= i {
@@ -94,21 +111,8 @@ pub fn plot(run: &Run, test: &ImageDataset) -> Result<()> {
             }
         }
     }
-    snn_plot::firing_rate_histogram(
-        &figures.join("firing-rates"),
-        "Per-neuron firing rates",
-        &rates,
-        40,
-    )?;
-
-    let eval = evaluate(run, test)?;
-    let title = format!("Test confusion matrix ({:.2}% correct)", eval.accuracy);
-    snn_plot::confusion_matrix(
-        &figures.join("confusion"),
-        &title,
-        &eval.confusion,
-        &eval.class_names,
-    )?;
+    let stem = figures.join("firing-rates");
+    snn_plot::firing_rate_histogram(&stem, "Per-neuron firing rates", &rates, 40)?;
     Ok(())
 }
 

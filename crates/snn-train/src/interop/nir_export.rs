@@ -21,7 +21,7 @@
 use anyhow::{Result, bail};
 use snn_model::layer::Layer;
 use snn_model::readout::Readout;
-use snn_model::{FeatureShape, LayerConfig, Lif, Reset, Snn};
+use snn_model::{FeatureShape, LayerConfig, Lif, PlannedLayer, Reset, Snn};
 use snn_nir::{Array, Graph, Node};
 
 use crate::interop::weights::{floats, weight_out_in};
@@ -120,7 +120,6 @@ pub fn export(snn: &Snn, dt: f64) -> Result<Export> {
         bail!("the run is an ANN (model.ann = true): it has no spiking neurons to export to NIR");
     }
     let mut graph = Graph::default();
-    let mut warnings = Vec::new();
     let mut resets = Vec::new();
     let input = shape_of(config.input_features());
     graph.push(
@@ -130,92 +129,15 @@ pub fn export(snn: &Snn, dt: f64) -> Result<Export> {
         },
     );
     for (i, (layer, planned)) in snn.layers.iter().zip(snn.plan()).enumerate() {
-        let key = &planned.key;
         let name = format!("layer{i}");
-        match (layer, &planned.config) {
-            (Layer::Linear(linear), _) => graph.push(name, affine(linear)),
-            (
-                Layer::Conv2d(conv),
-                LayerConfig::Conv2d {
-                    stride, padding, ..
-                },
-            ) => {
-                let weight = conv.conv.weight.val();
-                let dims = weight.dims();
-                let bias = match &conv.conv.bias {
-                    Some(b) => floats(b.val()),
-                    None => vec![0.0; dims[0]],
-                };
-                let FeatureShape::Map { height, width, .. } = planned.input else {
-                    bail!("{key}: a conv2d layer on flat input");
-                };
-                graph.push(
-                    name,
-                    Node::Conv2d {
-                        input_shape: Some([height as i64, width as i64]),
-                        weight: Array::f32(&dims, &floats(weight)),
-                        bias: Array::f32(&[dims[0]], &bias),
-                        stride: [*stride as i64; 2],
-                        padding: [*padding as i64; 2],
-                        dilation: [1, 1],
-                        groups: 1,
-                    },
-                );
-            }
-            (Layer::BatchNorm(norm), _) => {
-                let (_, prev) = graph.nodes.last_mut().expect("input node first");
-                fold_batch_norm(prev, &norm.norm, key)?;
-            }
-            (Layer::AvgPool(_), LayerConfig::AvgPool { kernel, stride }) => graph.push(
-                name,
-                Node::AvgPool2d {
-                    kernel_size: [*kernel as i64; 2],
-                    stride: [stride.unwrap_or(*kernel) as i64; 2],
-                    padding: [0, 0],
-                },
-            ),
-            (Layer::MaxPool(_), _) => bail!(
-                "{key} is a max-pool layer: NIR 1.0 has no max pooling (only SumPool2d and \
-                 AvgPool2d). Train with kind = \"avg-pool\" to export this network"
-            ),
-            (Layer::Flatten(_), _) => graph.push(
-                name,
-                Node::Flatten {
-                    start_dim: 0,
-                    end_dim: -1,
-                    input_type: Some(ints(&shape_of(planned.input))),
-                },
-            ),
-            (Layer::Dropout(_), _) => {}
-            (Layer::Lif(lif), _) => {
-                resets.push((name.clone(), lif.params().reset));
-                graph.push(name, lif_node(lif, &shape_of(planned.output), dt));
-            }
-            (layer, config) => bail!("{key}: layer {layer:?} does not match its config {config:?}"),
+        if let Layer::Lif(lif) = layer {
+            resets.push((name.clone(), lif.params().reset));
         }
+        layer_node(&mut graph, name, layer, planned, dt)?;
     }
     graph.push("readout", affine(snn.readout.linear()));
+    let readout = readout_node(&mut graph, snn, dt, &mut resets);
     let classes = config.classes;
-    let readout = match &snn.readout {
-        Readout::Membrane(m) => {
-            let (tau, r) = time_constants(&vec![m.beta; classes], &[classes], dt);
-            graph.push(
-                "readout_li",
-                Node::Li {
-                    tau,
-                    r,
-                    v_leak: Array::filled(classes, 0.0),
-                },
-            );
-            "membrane: logits = Σ_t w_t·v[t] of the LI node, w_t ∝ Σ_{j≤T−1−t} β^j \
-             (argmax = argmax of Σ_t v[t])"
-        }
-        Readout::SpikeCount(r) => {
-            resets.push(("readout_lif".to_string(), r.lif.params().reset));
-            graph.push("readout_lif", lif_node(&r.lif, &[classes], dt));
-            "spike-count: logits = spikes of the output LIF node summed over the steps"
-        }
-    };
     graph.push(
         "output",
         Node::Output {
@@ -223,28 +145,15 @@ pub fn export(snn: &Snn, dt: f64) -> Result<Export> {
         },
     );
     let subtract = resets.iter().any(|(_, r)| *r == Reset::Subtract);
-    if subtract {
-        warnings.push(
+    let warnings = match subtract {
+        true => vec![
             "the network resets by subtraction (u −= θ after a spike); NIR's LIF resets to \
              v_reset = 0, so other NIR tools will simulate zero reset. The file records \
              reset = subtract in its metadata; train with [model.lif] reset = \"zero\" for an \
              exact export"
                 .into(),
-        );
-    }
-    let kebab = |r: &Reset| match r {
-        Reset::Subtract => "subtract",
-        Reset::Zero => "zero",
-    };
-    // One word when every LIF node resets alike, else `node:mode` pairs.
-    let reset = if resets.iter().all(|(_, r)| *r == resets[0].1) {
-        resets.first().map_or("zero", |(_, r)| kebab(r)).to_string()
-    } else {
-        let pairs: Vec<String> = resets
-            .iter()
-            .map(|(n, r)| format!("{n}:{}", kebab(r)))
-            .collect();
-        pairs.join(",")
+        ],
+        false => Vec::new(),
     };
     graph.metadata = vec![
         (
@@ -254,7 +163,7 @@ pub fn export(snn: &Snn, dt: f64) -> Result<Export> {
         ("dt".into(), format!("{dt:e}")),
         ("steps".into(), config.steps.to_string()),
         ("encoder".into(), toml::to_string(&config.encoder)?),
-        ("reset".into(), reset),
+        ("reset".into(), reset_metadata(&resets)),
         (
             "spike_condition".into(),
             "v > v_threshold, then reset".into(),
@@ -262,4 +171,121 @@ pub fn export(snn: &Snn, dt: f64) -> Result<Export> {
         ("readout".into(), readout.into()),
     ];
     Ok(Export { graph, warnings })
+}
+
+/// Adds the node of `layer` (none for dropout; batch norm is folded into the node before it).
+fn layer_node(
+    graph: &mut Graph,
+    name: String,
+    layer: &Layer,
+    planned: &PlannedLayer,
+    dt: f64,
+) -> Result<()> {
+    let key = &planned.key;
+    match (layer, &planned.config) {
+        (Layer::Linear(linear), _) => graph.push(name, affine(linear)),
+        (
+            Layer::Conv2d(conv),
+            LayerConfig::Conv2d {
+                stride, padding, ..
+            },
+        ) => {
+            let FeatureShape::Map { height, width, .. } = planned.input else {
+                bail!("{key}: a conv2d layer on flat input");
+            };
+            let node = conv_node(&conv.conv, [height, width], *stride, *padding);
+            graph.push(name, node)
+        }
+        (Layer::BatchNorm(norm), _) => {
+            let (_, prev) = graph.nodes.last_mut().expect("input node first");
+            fold_batch_norm(prev, &norm.norm, key)?;
+        }
+        (Layer::AvgPool(_), LayerConfig::AvgPool { kernel, stride }) => graph.push(
+            name,
+            Node::AvgPool2d {
+                kernel_size: [*kernel as i64; 2],
+                stride: [stride.unwrap_or(*kernel) as i64; 2],
+                padding: [0, 0],
+            },
+        ),
+        (Layer::MaxPool(_), _) => bail!(
+            "{key} is a max-pool layer: NIR 1.0 has no max pooling (only SumPool2d and \
+             AvgPool2d). Train with kind = \"avg-pool\" to export this network"
+        ),
+        (Layer::Flatten(_), _) => graph.push(
+            name,
+            Node::Flatten {
+                start_dim: 0,
+                end_dim: -1,
+                input_type: Some(ints(&shape_of(planned.input))),
+            },
+        ),
+        (Layer::Dropout(_), _) => {}
+        (Layer::Lif(lif), _) => graph.push(name, lif_node(lif, &shape_of(planned.output), dt)),
+        (layer, config) => bail!("{key}: layer {layer:?} does not match its config {config:?}"),
+    }
+    Ok(())
+}
+
+/// A conv layer's `Conv2d` node on a `[height, width]` input.
+fn conv_node(
+    conv: &burn::nn::conv::Conv2d,
+    input: [usize; 2],
+    stride: usize,
+    padding: usize,
+) -> Node {
+    let weight = conv.weight.val();
+    let dims = weight.dims();
+    let bias = match &conv.bias {
+        Some(b) => floats(b.val()),
+        None => vec![0.0; dims[0]],
+    };
+    Node::Conv2d {
+        input_shape: Some([input[0] as i64, input[1] as i64]),
+        weight: Array::f32(&dims, &floats(weight)),
+        bias: Array::f32(&[dims[0]], &bias),
+        stride: [stride as i64; 2],
+        padding: [padding as i64; 2],
+        dilation: [1, 1],
+        groups: 1,
+    }
+}
+
+/// Adds the readout's neuron node; returns how logits are read (for the metadata).
+fn readout_node(
+    graph: &mut Graph,
+    snn: &Snn,
+    dt: f64,
+    resets: &mut Vec<(String, Reset)>,
+) -> &'static str {
+    let classes = snn.config().classes;
+    match &snn.readout {
+        Readout::Membrane(m) => {
+            let (tau, r) = time_constants(&vec![m.beta; classes], &[classes], dt);
+            let v_leak = Array::filled(classes, 0.0);
+            graph.push("readout_li", Node::Li { tau, r, v_leak });
+            "membrane: logits = Σ_t w_t·v[t] of the LI node, w_t ∝ Σ_{j≤T−1−t} β^j \
+             (argmax = argmax of Σ_t v[t])"
+        }
+        Readout::SpikeCount(r) => {
+            resets.push(("readout_lif".to_string(), r.lif.params().reset));
+            graph.push("readout_lif", lif_node(&r.lif, &[classes], dt));
+            "spike-count: logits = spikes of the output LIF node summed over the steps"
+        }
+    }
+}
+
+/// The `reset` metadata: one word when every LIF node resets alike, else `node:mode` pairs.
+fn reset_metadata(resets: &[(String, Reset)]) -> String {
+    let kebab = |r: &Reset| match r {
+        Reset::Subtract => "subtract",
+        Reset::Zero => "zero",
+    };
+    if resets.iter().all(|(_, r)| *r == resets[0].1) {
+        return resets.first().map_or("zero", |(_, r)| kebab(r)).to_string();
+    }
+    let pairs: Vec<String> = (resets.iter())
+        .map(|(n, r)| format!("{n}:{}", kebab(r)))
+        .collect();
+    pairs.join(",")
 }

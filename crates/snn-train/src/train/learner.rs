@@ -47,9 +47,7 @@ pub fn fit(
     start_epoch: Option<usize>,
 ) -> Result<Fitted> {
     let config = &req.config;
-    let data_path = req
-        .data_path
-        .unwrap_or(DataPath::for_backend(req.backend.name));
+    let data_path = (req.data_path).unwrap_or(DataPath::for_backend(req.backend.name));
     let (train, valid) = loaders(req, splits, data_path);
     let layer_names = model.snn.spiking_layer_names();
     let clock = SplitClock::default();
@@ -62,7 +60,7 @@ pub fn fit(
     let frozen = checkpoints.clone();
     let first_epoch = start_epoch.unwrap_or(0) + 1;
     let guard = NonFiniteLossGuard::new(interrupter.clone(), first_epoch, move || frozen.freeze());
-    let mut training = SupervisedTraining::new(run_dir, train, valid)
+    let training = SupervisedTraining::new(run_dir, train, valid)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new())
         .metric_train(guard.clone())
@@ -78,26 +76,8 @@ pub fn fit(
         .with_application_logger(None)
         .with_interrupter(interrupter)
         .num_epochs(config.train.epochs);
-    for (i, name) in layer_names.iter().enumerate() {
-        training = training
-            .metric_train_numeric(firing_rate_metric(i, name))
-            .metric_valid_numeric(firing_rate_metric(i, name));
-    }
-    if config.train.sparsity.is_some() {
-        training = training.metric_train_numeric(sparsity_loss_metric());
-    }
-    if let Some(epoch) = start_epoch {
-        training = training.checkpoint(epoch);
-    }
-    if req.replicas.len() > 1 {
-        let ddp = ExecutionStrategy::ddp(
-            req.replicas.clone(),
-            DistributedConfig {
-                all_reduce_op: ReduceOperation::Mean,
-            },
-        );
-        training = training.with_training_strategy(TrainingStrategy::Default(ddp));
-    }
+    let training = with_spike_metrics(training, &layer_names, config.train.sparsity.is_some());
+    let training = with_strategy(training, req, start_epoch);
     announce(req, run_dir, splits, data_path);
     let scheduler = config.train.lr_schedule.build(
         config.train.lr,
@@ -122,6 +102,42 @@ pub fn fit(
     Ok(Fitted {
         model: result.model,
     })
+}
+
+type Training = SupervisedTraining<Classifier>;
+
+/// Each spiking layer's firing rate on both splits, and the penalty while training.
+fn with_spike_metrics(mut training: Training, layer_names: &[String], sparsity: bool) -> Training {
+    for (i, name) in layer_names.iter().enumerate() {
+        training = training
+            .metric_train_numeric(firing_rate_metric(i, name))
+            .metric_valid_numeric(firing_rate_metric(i, name));
+    }
+    if sparsity {
+        training = training.metric_train_numeric(sparsity_loss_metric());
+    }
+    training
+}
+
+/// From the checkpoint of `start_epoch` when resuming; data-parallel over several devices.
+fn with_strategy(
+    mut training: Training,
+    req: &TrainRequest,
+    start_epoch: Option<usize>,
+) -> Training {
+    if let Some(epoch) = start_epoch {
+        training = training.checkpoint(epoch);
+    }
+    if req.replicas.len() > 1 {
+        let ddp = ExecutionStrategy::ddp(
+            req.replicas.clone(),
+            DistributedConfig {
+                all_reduce_op: ReduceOperation::Mean,
+            },
+        );
+        training = training.with_training_strategy(TrainingStrategy::Default(ddp));
+    }
+    training
 }
 
 /// The training loader (shuffled, augmented) and the test loader.
