@@ -34,6 +34,53 @@ pub struct Options {
 pub fn run(root: &Path, options: &Options) -> Result<()> {
     let root = &root.canonicalize()?;
     let out = &options.out;
+    check_empty(out)?;
+    let sources: Vec<PathBuf> = FILES
+        .iter()
+        .map(|f| find_data_file(&options.data, f.name))
+        .collect::<Result<_>>()?;
+    build(root, options)?;
+
+    fs::create_dir_all(out.join("configs"))?;
+    fs::create_dir_all(out.join("mnist"))?;
+    let binary = root.join("target/release/snn-train");
+    let stripped = out.join("snn-train");
+    run_tool(
+        Command::new("strip").arg("-o").arg(&stripped).arg(&binary),
+        "strip",
+    )?;
+    run_tool(Command::new("xz").args(["-6", "-T0"]).arg(&stripped), "xz")?;
+    for (src, file) in sources.iter().zip(FILES) {
+        copy_gzipped(src, &out.join("mnist").join(format!("{}.gz", file.name)))?;
+    }
+    for entry in fs::read_dir(root.join("configs"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let name = path.file_name().unwrap_or_default();
+            fs::copy(&path, out.join("configs").join(name))?;
+        }
+    }
+    fs::copy(root.join("scripts/gpu-check.sh"), out.join("gpu-check.sh"))?;
+
+    let size = dir_bytes(out)?;
+    ensure!(
+        size <= MAX_BUNDLE_BYTES,
+        "{}: the bundle is {:.1} MB, over the {:.0} MB limit",
+        out.display(),
+        size as f64 / 1e6,
+        MAX_BUNDLE_BYTES as f64 / 1e6
+    );
+    println!(
+        "gpu-bundle: {} ({:.1} MB); on the GPU machine run {}/gpu-check.sh [RESULTS_DIR]",
+        out.display(),
+        size as f64 / 1e6,
+        out.display()
+    );
+    Ok(())
+}
+
+/// Refuses an `out` that exists with something in it.
+fn check_empty(out: &Path) -> Result<()> {
     let occupied = out.exists()
         && fs::read_dir(out)
             .with_context(|| format!("{}: not a directory one can read", out.display()))?
@@ -45,11 +92,11 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
             out.display()
         );
     }
-    let sources: Vec<PathBuf> = FILES
-        .iter()
-        .map(|f| find_data_file(&options.data, f.name))
-        .collect::<Result<_>>()?;
+    Ok(())
+}
 
+/// `cargo build --release --bin snn-train`, with CUDA (set up offline first) when asked.
+fn build(root: &Path, options: &Options) -> Result<()> {
     let mut cargo = Command::new(env!("CARGO"));
     cargo
         .current_dir(root)
@@ -76,55 +123,19 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
         if options.cuda { " with CUDA" } else { "" }
     );
     ensure!(cargo.status()?.success(), "building snn-train failed");
+    Ok(())
+}
 
-    fs::create_dir_all(out.join("configs"))?;
-    fs::create_dir_all(out.join("mnist"))?;
-    let binary = root.join("target/release/snn-train");
-    let stripped = out.join("snn-train");
-    run_tool(
-        Command::new("strip").arg("-o").arg(&stripped).arg(&binary),
-        "strip",
-    )?;
-    run_tool(Command::new("xz").args(["-6", "-T0"]).arg(&stripped), "xz")?;
-    for (src, file) in sources.iter().zip(FILES) {
-        let dest = out.join("mnist").join(format!("{}.gz", file.name));
-        if src.extension().is_some_and(|e| e == "gz") {
-            fs::copy(src, &dest)?;
-        } else {
-            let mut encoder = flate2::write::GzEncoder::new(
-                fs::File::create(&dest)?,
-                flate2::Compression::default(),
-            );
-            std::io::copy(&mut fs::File::open(src)?, &mut encoder)?;
-            encoder.finish()?;
-        }
+/// `src` copied to `dest`, gzipped unless it already is.
+fn copy_gzipped(src: &Path, dest: &Path) -> Result<()> {
+    if src.extension().is_some_and(|e| e == "gz") {
+        fs::copy(src, dest)?;
+    } else {
+        let mut encoder =
+            flate2::write::GzEncoder::new(fs::File::create(dest)?, flate2::Compression::default());
+        std::io::copy(&mut fs::File::open(src)?, &mut encoder)?;
+        encoder.finish()?;
     }
-    for entry in fs::read_dir(root.join("configs"))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            fs::copy(
-                &path,
-                out.join("configs")
-                    .join(path.file_name().unwrap_or_default()),
-            )?;
-        }
-    }
-    fs::copy(root.join("scripts/gpu-check.sh"), out.join("gpu-check.sh"))?;
-
-    let size = dir_bytes(out)?;
-    ensure!(
-        size <= MAX_BUNDLE_BYTES,
-        "{}: the bundle is {:.1} MB, over the {:.0} MB limit",
-        out.display(),
-        size as f64 / 1e6,
-        MAX_BUNDLE_BYTES as f64 / 1e6
-    );
-    println!(
-        "gpu-bundle: {} ({:.1} MB); on the GPU machine run {}/gpu-check.sh [RESULTS_DIR]",
-        out.display(),
-        size as f64 / 1e6,
-        out.display()
-    );
     Ok(())
 }
 

@@ -138,7 +138,7 @@ fn main() -> ExitCode {
             layer,
             peers,
         } => {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let root = workspace_root();
             let mut runs: Vec<bench::Run> =
                 backends.iter().map(|b| bench::Run::new(b, &[])).collect();
             if ablation {
@@ -167,14 +167,13 @@ fn main() -> ExitCode {
             no_cuda,
             nvrtc,
         } => {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
             let options = gpu_bundle::Options {
                 out,
                 data,
                 cuda: !no_cuda,
                 nvrtc,
             };
-            gpu_bundle::run(&root, &options)
+            gpu_bundle::run(&workspace_root(), &options)
         }
         Command::FetchMnist {
             dataset,
@@ -184,19 +183,11 @@ fn main() -> ExitCode {
             no_default_mirrors,
             force,
         } => {
-            let ds = dataset.data_set();
-            let source = match from {
-                Some(dir) => Source::LocalDir(dir),
-                None => {
-                    let mut all = mirrors;
-                    if !no_default_mirrors {
-                        all.extend(ds.mirrors.iter().map(|m| m.to_string()));
-                    }
-                    Source::Mirrors(all)
-                }
+            let extra = Mirrors {
+                mirrors,
+                defaults: !no_default_mirrors,
             };
-            let out = out.unwrap_or_else(|| ds.default_out.into());
-            data_fetch::fetch(ds, &out, &source, force).map_err(anyhow::Error::from)
+            fetch_mnist(dataset, out, from, extra, force)
         }
     };
     match result {
@@ -206,6 +197,41 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The workspace this xtask belongs to.
+fn workspace_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `--mirror`s given and whether the data set's own mirrors follow them.
+struct Mirrors {
+    mirrors: Vec<String>,
+    defaults: bool,
+}
+
+/// `fetch-mnist`: the data set from `from` (a local directory), else from the mirrors, into
+/// `out` (default: the data set's own directory).
+fn fetch_mnist(
+    dataset: DataSetId,
+    out: Option<PathBuf>,
+    from: Option<PathBuf>,
+    extra: Mirrors,
+    force: bool,
+) -> anyhow::Result<()> {
+    let ds = dataset.data_set();
+    let source = match from {
+        Some(dir) => Source::LocalDir(dir),
+        None => {
+            let mut all = extra.mirrors;
+            if extra.defaults {
+                all.extend(ds.mirrors.iter().map(|m| m.to_string()));
+            }
+            Source::Mirrors(all)
+        }
+    };
+    let out = out.unwrap_or_else(|| ds.default_out.into());
+    data_fetch::fetch(ds, &out, &source, force).map_err(anyhow::Error::from)
 }
 
 /// `error: <message>`, then a `caused by:` line per cause, except for a [`FetchError`], whose

@@ -198,6 +198,20 @@ fn fetch(out: &Path, mirrors: &[&str]) -> Run {
     xtask(&args)
 }
 
+/// Fetches `dataset` from `mirror` alone into `out`.
+fn fetch_dataset(dataset: &str, out: &Path, mirror: &str) -> Run {
+    let out = out.to_str().unwrap();
+    xtask(&[
+        "--dataset",
+        dataset,
+        "--no-default-mirrors",
+        "--mirror",
+        mirror,
+        "--out",
+        out,
+    ])
+}
+
 fn sha256_hex(path: &Path) -> String {
     format!("{:x}", Sha256::digest(fs::read(path).unwrap()))
 }
@@ -628,15 +642,7 @@ fn fashion_mnist_mismatching_gz_is_refused_naming_file_and_both_digests() {
     let out = tmp.path().join("fashion-mnist");
     let mirror = server.mirror("fake");
 
-    let run = xtask(&[
-        "--dataset",
-        "fashion-mnist",
-        "--no-default-mirrors",
-        "--mirror",
-        &mirror,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = fetch_dataset("fashion-mnist", &out, &mirror);
     assert!(!run.success, "{}", run.output);
     let error = &run.output[run.output.find("error:").expect("an error line")..];
     let (name, pinned) = FASHION_GZ[0];
@@ -684,15 +690,7 @@ fn fashion_mnist_into_an_mnist_dir_is_refused_in_one_line_without_force() {
         .map(|n| (n.clone(), fs::read(out.join(&n)).unwrap()))
         .collect();
 
-    let run = xtask(&[
-        "--dataset",
-        "fashion-mnist",
-        "--no-default-mirrors",
-        "--mirror",
-        &server.mirror("good"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = fetch_dataset("fashion-mnist", &out, &server.mirror("good"));
     assert!(!run.success, "{}", run.output);
     let error = &run.output[run.output.find("error:").expect("an error line")..];
     assert_eq!(
@@ -777,15 +775,7 @@ fn kmnist_mismatching_gz_is_refused_against_its_own_pin() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("kmnist");
     let mirror = server.mirror("k");
-    let run = xtask(&[
-        "--dataset",
-        "kmnist",
-        "--no-default-mirrors",
-        "--mirror",
-        &mirror,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = fetch_dataset("kmnist", &out, &mirror);
     assert!(!run.success, "{}", run.output);
     let got = format!("{:x}", Sha256::digest(&body));
     assert!(

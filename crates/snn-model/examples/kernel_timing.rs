@@ -18,6 +18,17 @@ use snn_model::ops::host::{
 fn main() {
     let (t, b, k, n) = (100usize, 64usize, 784usize, 256usize);
     let m = t * b;
+    let w: Vec<f32> = (0..k * n)
+        .map(|i| ((i % 97) as f32 - 48.0) * 1e-3)
+        .collect();
+    let g: Vec<f32> = (0..m * n).map(|i| ((i % 13) as f32 - 6.0) * 1e-3).collect();
+    host_kernels([t, b, k, n], &w, &g);
+    density_sweep([t, b, k, n], &w, &g);
+}
+
+/// The host kernels one by one on MNIST-like input, median of 9 runs each.
+fn host_kernels([t, b, k, n]: [usize; 4], w: &[f32], g: &[f32]) {
+    let m = t * b;
     // Intensities: 19% of pixels lit with mean ~0.7, giving ~13% spike density (as MNIST).
     let p: Vec<f32> = (0..b * k)
         .map(|i| {
@@ -43,18 +54,14 @@ fn main() {
         "SpikeEvents::scan    {:8.2}",
         median_ms(|| drop(SpikeEvents::scan(&x, [t, b, k])), 9)
     );
-    let w: Vec<f32> = (0..k * n)
-        .map(|i| ((i % 97) as f32 - 48.0) * 1e-3)
-        .collect();
-    let g: Vec<f32> = (0..m * n).map(|i| ((i % 13) as f32 - 6.0) * 1e-3).collect();
     let mut out = vec![0.0f32; m * n];
     println!(
         "events_matmul        {:8.2}",
-        median_ms(|| events_matmul(&events, &w, n, &mut out), 9)
+        median_ms(|| events_matmul(&events, w, n, &mut out), 9)
     );
     println!(
         "events_weight_grad   {:8.2}",
-        median_ms(|| drop(events_weight_grad(&events, &g, n)), 9)
+        median_ms(|| drop(events_weight_grad(&events, g, n)), 9)
     );
     let beta = vec![0.95f32; n];
     let params = LifScanParams {
@@ -76,11 +83,17 @@ fn main() {
     println!(
         "lif_backward         {:8.2}",
         median_ms(
-            || drop(lif_backward(&g, &u, &beta, [t, b, n], params, &mut gi)),
+            || drop(lif_backward(g, &u, &beta, [t, b, n], params, &mut gi)),
             9
         )
     );
+}
 
+/// Flex's random tensor, then the event-driven projection (forward + weight gradient) against
+/// Flex's dense matmuls over input densities, median of 5 runs each.
+fn density_sweep([t, b, k, n]: [usize; 4], w: &[f32], g: &[f32]) {
+    let m = t * b;
+    let mut out = vec![0.0f32; m * n];
     let device = Device::flex();
     let wd = Tensor::<2>::random([k, n], Distribution::Default, &device);
     let gd = Tensor::<2>::random([m, n], Distribution::Default, &device);
@@ -109,8 +122,8 @@ fn main() {
         let ev = SpikeEvents::scan(&x, [t, b, k]);
         let sparse = median_ms(
             || {
-                events_matmul(&ev, &w, n, &mut out);
-                drop(events_weight_grad(&ev, &g, n));
+                events_matmul(&ev, w, n, &mut out);
+                drop(events_weight_grad(&ev, g, n));
             },
             5,
         );

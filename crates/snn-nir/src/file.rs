@@ -56,59 +56,64 @@ fn int(group: &mut GroupBuilder, name: &str, value: i64) {
 }
 
 fn write_node(group: &mut GroupBuilder, node: &Node) -> Result<(), NirError> {
+    if let Node::Unsupported { type_name } = node {
+        return Err(NirError::Graph(format!(
+            "cannot write a node of unsupported type {type_name}"
+        )));
+    }
     scalar_string(group, "type", node.type_name())?;
+    for (name, a) in parameters(node) {
+        array(group, name, a);
+    }
+    write_integers(group, node);
+    Ok(())
+}
+
+/// The parameter arrays of a node, by their NIR names.
+fn parameters(node: &Node) -> Vec<(&'static str, &Array)> {
     match node {
-        Node::Input { shape } | Node::Output { shape } => ints(group, "shape", shape),
-        Node::Affine { weight, bias } => {
-            array(group, "weight", weight);
-            array(group, "bias", bias);
+        Node::Affine { weight, bias } | Node::Conv2d { weight, bias, .. } => {
+            vec![("weight", weight), ("bias", bias)]
         }
-        Node::Linear { weight } => array(group, "weight", weight),
+        Node::Linear { weight } => vec![("weight", weight)],
         Node::Lif {
             tau,
             r,
             v_leak,
             v_threshold,
             v_reset,
-        } => {
-            for (name, a) in [
-                ("tau", tau),
-                ("r", r),
-                ("v_leak", v_leak),
-                ("v_threshold", v_threshold),
-                ("v_reset", v_reset),
-            ] {
-                array(group, name, a);
-            }
-        }
-        Node::Li { tau, r, v_leak } => {
-            for (name, a) in [("tau", tau), ("r", r), ("v_leak", v_leak)] {
-                array(group, name, a);
-            }
-        }
+        } => vec![
+            ("tau", tau),
+            ("r", r),
+            ("v_leak", v_leak),
+            ("v_threshold", v_threshold),
+            ("v_reset", v_reset),
+        ],
+        Node::Li { tau, r, v_leak } => vec![("tau", tau), ("r", r), ("v_leak", v_leak)],
         Node::If {
             r,
             v_threshold,
             v_reset,
-        } => {
-            for (name, a) in [("r", r), ("v_threshold", v_threshold), ("v_reset", v_reset)] {
-                array(group, name, a);
-            }
-        }
+        } => vec![("r", r), ("v_threshold", v_threshold), ("v_reset", v_reset)],
+        _ => Vec::new(),
+    }
+}
+
+/// The integer fields of a node: shapes, strides, paddings, dimensions.
+fn write_integers(group: &mut GroupBuilder, node: &Node) {
+    match node {
+        Node::Input { shape } | Node::Output { shape } => ints(group, "shape", shape),
         Node::Conv2d {
             input_shape,
-            weight,
-            bias,
             stride,
             padding,
             dilation,
             groups,
+            ..
         } => {
             if let Some(hw) = input_shape {
                 ints(group, "input_shape", hw);
             }
-            array(group, "weight", weight);
-            array(group, "bias", bias);
             ints(group, "stride", stride);
             ints(group, "padding", padding);
             ints(group, "dilation", dilation);
@@ -139,13 +144,8 @@ fn write_node(group: &mut GroupBuilder, node: &Node) -> Result<(), NirError> {
                 ints(group, "input_type", shape);
             }
         }
-        Node::Unsupported { type_name } => {
-            return Err(NirError::Graph(format!(
-                "cannot write a node of unsupported type {type_name}"
-            )));
-        }
+        _ => {}
     }
-    Ok(())
 }
 
 /// The bytes of a NIR file holding `graph`.
@@ -314,78 +314,97 @@ fn read_node(file: &File, path: String, name: &str) -> Result<Node, NirError> {
         "Linear" => Node::Linear {
             weight: r.array("weight")?,
         },
-        "LIF" => {
-            let v_threshold = r.array("v_threshold")?;
-            Node::Lif {
-                tau: r.array("tau")?,
-                r: r.array("r")?,
-                v_leak: r.array("v_leak")?,
-                v_reset: r.v_reset(&v_threshold)?,
-                v_threshold,
-            }
-        }
-        "LI" => Node::Li {
-            tau: r.array("tau")?,
-            r: r.array("r")?,
-            v_leak: r.array("v_leak")?,
-        },
-        "IF" => {
-            let v_threshold = r.array("v_threshold")?;
-            Node::If {
-                r: r.array("r")?,
-                v_reset: r.v_reset(&v_threshold)?,
-                v_threshold,
-            }
-        }
-        "Conv2d" => Node::Conv2d {
-            input_shape: if r.has("input_shape") {
-                Some(r.pair("input_shape")?)
-            } else {
-                None
-            },
-            weight: r.array("weight")?,
-            bias: r.array("bias")?,
-            stride: r.pair("stride")?,
-            padding: r.pair("padding").map_err(|_| {
-                NirError::node(
-                    name,
-                    "`padding` must be two integers (\"same\"/\"valid\" are not supported)",
-                )
-            })?,
-            dilation: r.pair("dilation")?,
-            groups: r.int("groups")?,
-        },
-        "SumPool2d" | "AvgPool2d" => {
-            let (kernel_size, stride, padding) = (
-                r.pair("kernel_size")?,
-                r.pair("stride")?,
-                r.pair("padding")?,
-            );
-            if kind == "SumPool2d" {
-                Node::SumPool2d {
-                    kernel_size,
-                    stride,
-                    padding,
-                }
-            } else {
-                Node::AvgPool2d {
-                    kernel_size,
-                    stride,
-                    padding,
-                }
-            }
-        }
+        "LIF" | "LI" | "IF" => r.neuron(&kind)?,
+        "Conv2d" => r.conv2d()?,
+        "SumPool2d" | "AvgPool2d" => r.pool(&kind)?,
         "Flatten" => Node::Flatten {
             start_dim: r.int("start_dim")?,
             end_dim: r.int("end_dim")?,
-            input_type: if r.has("input_type") {
-                Some(r.ints("input_type")?)
-            } else {
-                None
-            },
+            input_type: r.optional(|r| r.ints("input_type"), "input_type")?,
         },
         _ => Node::Unsupported { type_name: kind },
     })
+}
+
+/// The node kinds with more than a few fields, read by name.
+impl NodeReader<'_> {
+    /// `key` read by `read` when the node has it.
+    fn optional<T>(
+        &self,
+        read: impl Fn(&Self) -> Result<T, NirError>,
+        key: &str,
+    ) -> Result<Option<T>, NirError> {
+        self.has(key).then(|| read(self)).transpose()
+    }
+
+    /// A `LIF`, `LI` or `IF` node (`v_reset` defaults to zeros shaped like `v_threshold`).
+    fn neuron(&self, kind: &str) -> Result<Node, NirError> {
+        if kind == "LI" {
+            return Ok(Node::Li {
+                tau: self.array("tau")?,
+                r: self.array("r")?,
+                v_leak: self.array("v_leak")?,
+            });
+        }
+        let v_threshold = self.array("v_threshold")?;
+        let v_reset = self.v_reset(&v_threshold)?;
+        let r = self.array("r")?;
+        Ok(if kind == "IF" {
+            Node::If {
+                r,
+                v_threshold,
+                v_reset,
+            }
+        } else {
+            Node::Lif {
+                tau: self.array("tau")?,
+                r,
+                v_leak: self.array("v_leak")?,
+                v_threshold,
+                v_reset,
+            }
+        })
+    }
+
+    fn conv2d(&self) -> Result<Node, NirError> {
+        let padding = self.pair("padding").map_err(|_| {
+            NirError::node(
+                self.name,
+                "`padding` must be two integers (\"same\"/\"valid\" are not supported)",
+            )
+        })?;
+        Ok(Node::Conv2d {
+            input_shape: self.optional(|r| r.pair("input_shape"), "input_shape")?,
+            weight: self.array("weight")?,
+            bias: self.array("bias")?,
+            stride: self.pair("stride")?,
+            padding,
+            dilation: self.pair("dilation")?,
+            groups: self.int("groups")?,
+        })
+    }
+
+    /// A `SumPool2d` or `AvgPool2d` node.
+    fn pool(&self, kind: &str) -> Result<Node, NirError> {
+        let (kernel_size, stride, padding) = (
+            self.pair("kernel_size")?,
+            self.pair("stride")?,
+            self.pair("padding")?,
+        );
+        Ok(if kind == "SumPool2d" {
+            Node::SumPool2d {
+                kernel_size,
+                stride,
+                padding,
+            }
+        } else {
+            Node::AvgPool2d {
+                kernel_size,
+                stride,
+                padding,
+            }
+        })
+    }
 }
 
 /// Parses the bytes of a NIR file.

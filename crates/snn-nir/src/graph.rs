@@ -25,15 +25,10 @@ pub struct Array {
 impl Array {
     /// An array of `f32` values of `shape` (their count must match the shape).
     pub fn f32(shape: &[usize], values: &[f32]) -> Self {
-        assert_eq!(
-            shape.iter().product::<usize>(),
-            values.len(),
-            "shape vs values"
-        );
+        let values = values.iter().map(|&v| v as f64).collect();
         Self {
-            shape: shape.to_vec(),
-            values: values.iter().map(|&v| v as f64).collect(),
             dtype: Dtype::F32,
+            ..Self::f64(shape, values)
         }
     }
 

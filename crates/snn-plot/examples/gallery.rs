@@ -1,7 +1,7 @@
 //! Draws every figure from synthetic data, to look at them:
 //! `cargo run --release -p snn-plot --example gallery -- OUT_DIR`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use snn_plot::{
     Series, SpikeGrid, confusion_matrix, firing_rate_histogram, line_chart, raster, spike_map,
@@ -19,10 +19,20 @@ impl Rng {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Res = Result<(), Box<dyn std::error::Error>>;
+
+fn main() -> Res {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "gallery".into()));
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    curves(&out)?;
+    let (input, hidden_rates) = spike_grids(&out, &mut rng)?;
+    rates_and_confusion(&out, &mut rng, &input, hidden_rates)?;
+    println!("figures in {}", out.display());
+    Ok(())
+}
 
+/// Line charts: a 20-epoch accuracy curve and a one-epoch loss (points only).
+fn curves(out: &Path) -> Res {
     let curve = |f: &dyn Fn(f64) -> f64| (1..=20).map(|e| (e as f64, f(e as f64))).collect();
     line_chart(
         &out.join("accuracy"),
@@ -60,7 +70,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         ],
     )?;
+    Ok(())
+}
 
+/// A rate-coded ring "digit" as a spike map and a hidden layer as a raster; returns the input
+/// grid and the hidden neurons' firing probabilities.
+fn spike_grids(
+    out: &Path,
+    rng: &mut Rng,
+) -> Result<(SpikeGrid, Vec<f64>), Box<dyn std::error::Error>> {
     // Rate-coded "digit": a ring of bright pixels in a 28×28 image, 100 steps.
     let mut input = SpikeGrid::new(784, 100);
     for n in 0..784 {
@@ -94,7 +112,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "hidden neuron",
     )?;
     println!("raster: {g:?}");
+    Ok((input, rates))
+}
 
+/// The firing-rate histogram of both layers and a near-diagonal confusion matrix.
+fn rates_and_confusion(out: &Path, rng: &mut Rng, input: &SpikeGrid, rates: Vec<f64>) -> Res {
     let input_rates: Vec<f64> = (0..784)
         .map(|n| (0..100).filter(|&t| input.get(n, t)).count() as f64 / 100.0)
         .collect();
@@ -124,7 +146,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &matrix,
         &(0..10).map(|c| c.to_string()).collect::<Vec<_>>(),
     )?;
-
-    println!("figures in {}", out.display());
     Ok(())
 }

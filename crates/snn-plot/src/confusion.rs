@@ -9,18 +9,16 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::LinearAxis;
 use crate::render::{DrawResult, Figure, centred_text, render};
-use crate::style::{self, AXIS_DESC_SIZE, TICK_LABEL_SIZE, TITLE_SIZE};
+use crate::style::{
+    self, AXIS_DESC_SIZE, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, TICK_LABEL_SIZE, TITLE_H,
+    TITLE_SIZE, Y_LABEL_AREA,
+};
 use crate::{PlotError, font};
 
-const TITLE_H: u32 = 50;
-const MARGIN_LEFT: u32 = 15;
 /// Room left of the matrix: at least this, else the widest row label plus the axis title.
-const Y_LABEL_AREA: u32 = 80;
 /// The axis title and gaps within [`Y_LABEL_AREA`].
 const AXIS_TITLE_ROOM: u32 = 62;
-const MARGIN_RIGHT: u32 = 30;
 const X_LABEL_AREA: u32 = 60;
-const MARGIN_BOTTOM: u32 = 10;
 /// Darkest cell colour (a row fraction of 1).
 const DARK: (u8, u8, u8) = (8, 48, 107);
 

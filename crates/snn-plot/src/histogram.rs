@@ -7,10 +7,9 @@ use plotters::prelude::*;
 
 use crate::PlotError;
 use crate::render::{DrawResult, Figure, centred_text, render};
-use crate::style::{self, AXIS_DESC_SIZE, TICK_LABEL_SIZE, TITLE_SIZE, series_colour};
+use crate::style::{self, AXIS_DESC_SIZE, TICK_LABEL_SIZE, TITLE_H, TITLE_SIZE, series_colour};
 
 const WIDTH: u32 = 900;
-const TITLE_H: u32 = 50;
 const PANEL_H: u32 = 300;
 
 /// Size in pixels (width, height) of a [`firing_rate_histogram`] with `layers` panels:
@@ -148,32 +147,17 @@ impl Figure for Histogram<'_> {
                 .draw()?;
             let colour = series_colour(i);
             let width = 1.0 / bins as f64;
-            chart.draw_series(
-                panel
-                    .counts
-                    .iter()
-                    .enumerate()
+            // Each non-empty bin is a filled bar with an outline of the same colour.
+            let bars = |style: ShapeStyle| {
+                (panel.counts.iter().enumerate())
                     .filter(|(_, c)| **c > 0)
-                    .map(|(b, &c)| {
-                        Rectangle::new(
-                            [(b as f64 * width, 0.0), ((b + 1) as f64 * width, c as f64)],
-                            colour.mix(0.8).filled(),
-                        )
-                    }),
-            )?;
-            chart.draw_series(
-                panel
-                    .counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| **c > 0)
-                    .map(|(b, &c)| {
-                        Rectangle::new(
-                            [(b as f64 * width, 0.0), ((b + 1) as f64 * width, c as f64)],
-                            colour.stroke_width(1),
-                        )
-                    }),
-            )?;
+                    .map(move |(b, &c)| {
+                        let (left, right) = (b as f64 * width, (b + 1) as f64 * width);
+                        Rectangle::new([(left, 0.0), (right, c as f64)], style)
+                    })
+            };
+            chart.draw_series(bars(colour.mix(0.8).filled()))?;
+            chart.draw_series(bars(colour.stroke_width(1)))?;
         }
         Ok(())
     }

@@ -13,7 +13,10 @@ use plotters::prelude::*;
 use crate::PlotError;
 use crate::axis::LinearAxis;
 use crate::render::{DrawResult, Figure, centred_text, pixel_rect, render};
-use crate::style::{self, AXIS_DESC_SIZE, TICK_LABEL_SIZE, TITLE_SIZE};
+use crate::style::{
+    self, AXIS_DESC_SIZE, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, TICK_LABEL_SIZE, TITLE_H,
+    TITLE_SIZE, Y_LABEL_AREA,
+};
 
 /// Colour of a spike (the centre pixel of every "on" cell), as RGB.
 pub const SPIKE_RGB: (u8, u8, u8) = (20, 20, 20);
@@ -23,12 +26,7 @@ pub const SPIKE_MAP_OFF_RGB: (u8, u8, u8) = (236, 236, 240);
 pub const RASTER_OFF_RGB: (u8, u8, u8) = (255, 255, 255);
 
 // Layout in pixels, fixed so the plot rectangle and so the cell geometry are known exactly.
-const TITLE_H: u32 = 50;
-const MARGIN_LEFT: u32 = 15;
-const Y_LABEL_AREA: u32 = 80;
-const MARGIN_RIGHT: u32 = 30;
 const X_LABEL_AREA: u32 = 55;
-const MARGIN_BOTTOM: u32 = 10;
 /// Preferred plot extent along each axis; cells are `TARGET / n` pixels, clamped.
 const TARGET_EXTENT: u32 = 800;
 const MAX_CELL: u32 = 40;

@@ -17,6 +17,16 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
+// Layout in pixels shared by the figures whose plot rectangle must be known exactly (spike grids,
+// confusion matrices, histograms).
+/// Room for the title above the plot.
+pub(crate) const TITLE_H: u32 = 50;
+pub(crate) const MARGIN_LEFT: u32 = 15;
+/// Room left of the plot for tick labels and the axis title.
+pub(crate) const Y_LABEL_AREA: u32 = 80;
+pub(crate) const MARGIN_RIGHT: u32 = 30;
+pub(crate) const MARGIN_BOTTOM: u32 = 10;
+
 pub(crate) fn series_colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{mnist_dir, ok, snn_train};
+use crate::common::{ok, train_run};
 
 /// Trains the quick config (1 epoch, 3,000 images) with `extra` appended; returns metrics.csv.
 fn run(dir: &Path, name: &str, extra: &str) -> String {
@@ -11,23 +11,10 @@ fn run(dir: &Path, name: &str, extra: &str) -> String {
     let quick = std::fs::read_to_string(crate::common::root().join("configs/quick.toml")).unwrap();
     std::fs::write(&config, format!("{quick}\n{extra}")).unwrap();
     let out = dir.join(name);
-    let data = mnist_dir();
-    ok(snn_train(&[
-        "--backend",
-        "flex",
-        "--config",
-        config.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--epochs",
-        "1",
-        "--train-limit",
-        "3000",
-        "--test-limit",
-        "500",
-    ]));
+    let config = config.to_str().unwrap();
+    let limits = ["--train-limit", "3000", "--test-limit", "500"];
+    let flags = [&["--config", config, "--epochs", "1"][..], &limits].concat();
+    ok(train_run("flex", &out, &flags));
     std::fs::read_to_string(out.join("metrics.csv")).unwrap()
 }
 

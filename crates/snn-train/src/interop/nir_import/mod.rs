@@ -20,13 +20,14 @@
 //! as 1, so an export → import round trip keeps every weight bit for bit.
 //!
 //! The steps: [`settings`] (time step, steps, encoder from the options or the metadata),
-//! [`lower`] (the nodes as our layers, weights folded once), [`build`] (the config, then the
-//! network with the weights).
+//! [`lower`] (the nodes as our layers, described in [`spec`], weights folded once), [`build`]
+//! (the config, then the network with the weights).
 
 mod build;
 mod lower;
 mod neuron;
 mod settings;
+mod spec;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 use anyhow::{Result, bail};
 use snn_nir::Array;
 
-use super::lower::Spec;
+use super::spec::Spec;
 
 /// What a neuron node means for us, before folding.
 pub struct Neuron {
