@@ -22,6 +22,8 @@ Checks for RUN_DIR:
      A column is numeric when all its non-empty cells parse as numbers; an empty cell
      means "no scalar expected". The number of `epoch/...` scalars in the file must equal
      the number of numeric cells checked (rows x numeric columns when there are no blanks).
+     A run that has `valid` rows ends with one `test` row, the kept weights tested once after
+     training: it is in metrics.csv only, and is not checked here.
   5. Per-step scalars (tags `<split>/...` for each split in metrics.csv, e.g. `train/loss`)
      must all be finite. If RUN_DIR/expected_steps.json exists it maps tag -> either an
      int (exact number of scalars with that tag) or a list of ints (exact multiset of their
@@ -133,6 +135,8 @@ def read_metrics(csv_path):
     for col in ("epoch", "split"):
         if col not in header:
             raise CheckError(f"{csv_path}: header has no {col!r} column: {header}")
+    if any(r["split"] == "valid" for r in rows):
+        rows = [r for r in rows if r["split"] != "test"]
     if not rows:
         raise CheckError(f"{csv_path}: no data rows")
     numeric, ignored = [], []

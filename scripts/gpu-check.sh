@@ -70,7 +70,7 @@ gpu=${BACKENDS%%,*}
 if [ "${QUICK:-0}" = 1 ]; then
   bench_args=(--warmup 1 --repeats 1 --batches 1 --steps 10 --batch-size 16)
   layer_args=(--neurons 256 --steps 20 --batch 4 --warmup 0 --repeats 1)
-  epoch_args=(--epochs 2 --train-limit 256 --test-limit 64 --steps 10)
+  epoch_args=(--epochs 2 --train-limit 256 --validation 0.25 --test-limit 64 --steps 10)
   selftest_args=(--no-timing)
 else
   bench_args=(--warmup 5 --repeats 7 --batches 20)

@@ -1,14 +1,16 @@
 //! `snn-train eval`: a trained run's accuracy, loss, per-class accuracy and confusion matrix on
-//! the test split.
+//! the test split (or the run's validation examples); training tests its kept weights with it.
 
 use anyhow::Result;
 
 use crate::data::ImageDataset;
 use crate::run::Run;
 
-/// Test-set accuracy, loss and confusion matrix of a trained run.
+/// Accuracy, loss and confusion matrix of a trained run on one split.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
+    /// `test` or `valid`.
+    pub split: &'static str,
     /// Percent.
     pub accuracy: f64,
     pub loss: f64,
@@ -32,7 +34,8 @@ impl Evaluation {
     pub fn table(&self) -> String {
         let n = self.confusion.len();
         let mut out = format!(
-            "test accuracy {:.2}%  loss {:.4}  ({} images)\n\nper-class accuracy:\n",
+            "{} accuracy {:.2}%  loss {:.4}  ({} images)\n\nper-class accuracy:\n",
+            self.split,
             self.accuracy,
             self.loss,
             self.confusion.iter().flatten().sum::<u64>()
@@ -71,13 +74,20 @@ impl Evaluation {
 
 /// Evaluates the run's model on `test` (checked against the model by [`Run::test_data`]).
 pub fn evaluate(run: &Run, test: &ImageDataset) -> Result<Evaluation> {
+    evaluate_split(run, test, "test")
+}
+
+/// Evaluates the run's model on `set`, the split named `split`, in batches of the run's batch
+/// size, the device seeded with the run's seed (so the same weights give the same figures).
+pub fn evaluate_split(run: &Run, set: &ImageDataset, split: &'static str) -> Result<Evaluation> {
+    let test = set;
     let (config, model, device) = (&run.config, &run.model, &run.device);
     device.seed(config.train.seed);
     let data = test.images();
     let classes = config.model.classes;
     let mut confusion = vec![vec![0u64; classes]; classes];
     let mut loss_sum = 0.0;
-    let indices: Vec<usize> = (0..data.len()).collect();
+    let indices = test.indices();
     for chunk in indices.chunks(config.train.batch_size.max(1)) {
         let batch = crate::data::batch_of(data, chunk, device);
         let out = model.forward(batch);
@@ -87,11 +97,12 @@ pub fn evaluate(run: &Run, test: &ImageDataset) -> Result<Evaluation> {
             confusion[data.labels[i] as usize][p as usize] += 1;
         }
     }
-    let total = data.len().max(1) as f64;
+    let total = indices.len().max(1) as f64;
     let correct: u64 = (0..classes).map(|c| confusion[c][c]).sum();
     Ok(Evaluation {
         accuracy: 100.0 * correct as f64 / total,
         loss: loss_sum / total,
+        split,
         confusion,
         class_names: test.class_names(classes),
     })

@@ -119,18 +119,26 @@ fn plot_rates(run: &Run, test: &ImageDataset, figures: &Path) -> Result<()> {
 fn plot_curves(run_dir: &Path, figures: &Path) -> Result<()> {
     let rows = read_metrics(run_dir)?;
     for (metric, label) in [("accuracy", "accuracy (%)"), ("loss", "cross-entropy loss")] {
-        let series: Vec<Series> = [("train", "train"), ("valid", "test")]
-            .iter()
-            .map(|(split, name)| Series {
-                name: name.to_string(),
-                points: rows
-                    .iter()
-                    .filter(|r| r.split == *split)
-                    .filter_map(|r| Some((r.epoch as f64, r.get(metric)?)))
-                    .collect(),
-                markers_only: false,
-            })
-            .collect();
+        // A run that held examples out has one test point (its kept weights); one that did not
+        // has a test row per epoch.
+        let held_out = rows.iter().any(|r| r.split == "valid");
+        let series: Vec<Series> = [
+            ("train", "train"),
+            ("valid", "validation"),
+            ("test", "test"),
+        ]
+        .iter()
+        .map(|(split, name)| Series {
+            name: name.to_string(),
+            points: rows
+                .iter()
+                .filter(|r| r.split == *split)
+                .filter_map(|r| Some((r.epoch as f64, r.get(metric)?)))
+                .collect(),
+            markers_only: held_out && *split == "test",
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
         let title = format!(
             "{} per epoch",
             if metric == "loss" { "Loss" } else { "Accuracy" }

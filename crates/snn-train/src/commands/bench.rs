@@ -1,25 +1,18 @@
 //! `snn-train bench`: full training and inference steps of a config timed on one backend.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use clap::Args;
 use snn_model::{LifImpl, Projection};
 
-use super::parse_kebab;
+use super::{ConfigOn, parse_kebab};
 use crate::bench::step::{BenchRequest, result_line};
 use crate::config::{Overrides, RunConfig};
 use crate::data::batcher::DataPath;
-use crate::platform::backend::BackendChoice;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendChoice,
-    #[arg(long, value_name = "FILE", default_value = "configs/seed.toml")]
-    config: PathBuf,
-    #[arg(long, value_name = "DIR", default_value = "data/mnist")]
-    data: PathBuf,
+    #[command(flatten)]
+    on: ConfigOn,
     /// Untimed steps first.
     #[arg(long, default_value_t = 3)]
     warmup: usize,
@@ -53,11 +46,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
         batch_size: args.batch_size,
         ..Overrides::default()
     };
-    let config = RunConfig::load(&args.config)?.with_overrides(&overrides)?;
+    let config = RunConfig::load(&args.on.config)?.with_overrides(&overrides)?;
     let req = BenchRequest {
         config,
-        backend: args.backend.resolve()?,
-        data_dir: args.data,
+        backend: args.on.backend.resolve()?,
+        data_dir: args.on.data,
         warmup: args.warmup,
         repeats: args.repeats,
         batches: args.batches,

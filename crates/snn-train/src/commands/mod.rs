@@ -38,8 +38,9 @@ pub struct Cli {
 enum Command {
     /// Train a network (the default command).
     Train(train::TrainArgs),
-    /// Test-set accuracy, loss, per-class accuracy and confusion matrix of a trained run.
-    Eval(RunOnTest),
+    /// Test-set (or validation) accuracy, loss, per-class accuracy and confusion matrix of a
+    /// trained run.
+    Eval(eval::EvalArgs),
     /// Time full training steps of a config on one backend (see `cargo xtask bench`).
     Bench(bench::BenchArgs),
     /// Time one Linear(n, n) → LIF layer, forward + backward (the Open Neuromorphic library
@@ -83,6 +84,20 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// A config, the backend it runs on and the data it reads (train, bench).
+#[derive(Args, Clone)]
+pub struct ConfigOn {
+    /// Compute backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Run configuration (TOML).
+    #[arg(long, value_name = "FILE", default_value = "configs/seed.toml")]
+    pub config: PathBuf,
+    /// Data directory (IDX files, raw or .gz).
+    #[arg(long, value_name = "DIR", default_value = "data/mnist")]
+    pub data: PathBuf,
+}
+
 /// A finished run, the backend to load it on and the data directory (eval, plot, report).
 #[derive(Args, Clone)]
 pub struct RunArgs {
@@ -99,17 +114,19 @@ pub struct RunArgs {
 pub struct RunOnTest {
     #[command(flatten)]
     pub on: RunArgs,
-    /// Use only the first N test images.
+    /// Use only the first N test images [default: the run's train.test_limit, else all].
     #[arg(long, value_name = "N")]
     pub test_limit: Option<usize>,
 }
 
 impl RunOnTest {
-    /// The run opened on its backend, and its test split.
+    /// The run opened on its backend, and its test split (the images the run was tested on,
+    /// unless --test-limit says otherwise).
     pub fn open(&self) -> Result<(crate::run::Run, crate::data::ImageDataset)> {
         let backend = self.on.backend.resolve()?;
         let run = crate::run::Run::open(&self.on.run, &backend.device)?;
-        let test = run.test_data(&self.on.data, self.test_limit)?;
+        let limit = self.test_limit.or(run.config.train.test_limit);
+        let test = run.test_data(&self.on.data, limit)?;
         Ok((run, test))
     }
 }

@@ -1,13 +1,15 @@
 //! `snn-train sweep`: a grid of variants of a config and the same layers as an ANN, measured
-//! and drawn as an accuracy–energy front.
+//! and drawn as an accuracy–energy front; or, for a sweep run elsewhere, its plan (`--plan`) and
+//! its results from the finished runs (`--collect`).
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::config::RunConfig;
 use crate::platform::backend::BackendChoice;
+use crate::sweep::distributed::{collect, write_plan};
 use crate::sweep::{SweepPoint, SweepRequest};
 
 #[derive(Args)]
@@ -20,8 +22,16 @@ pub struct SweepArgs {
     #[arg(long, value_name = "DIR", default_value = "data/mnist")]
     data: PathBuf,
     /// New or empty directory for the sweep's runs and results.
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "collect")]
+    out: Option<PathBuf>,
+    /// Train nothing: write the points' configs into --out and one `snn-train` command per
+    /// point into FILE, for GNU parallel, a Slurm job array or any batch system to run.
+    #[arg(long, value_name = "FILE", conflicts_with = "collect")]
+    plan: Option<PathBuf>,
+    /// Train nothing: build sweep.csv and the Pareto figure of a planned sweep in DIR from its
+    /// finished run directories.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    collect: Option<PathBuf>,
     /// Time steps tried, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "5,10,25")]
     steps: Vec<usize>,
@@ -41,18 +51,41 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> Result<()> {
+    let backend = args.backend.resolve()?;
+    if let Some(dir) = &args.collect {
+        let points = collect(dir, &backend, &args.data, args.images)?;
+        for p in &points {
+            println!("{}", point_line(p));
+        }
+        println!(
+            "results in {} (sweep.csv, pareto.png, pareto.svg)",
+            dir.display()
+        );
+        return Ok(());
+    }
     let req = SweepRequest {
         base: RunConfig::load(&args.config)?,
         base_origin: args.config.display().to_string(),
-        backend: args.backend.resolve()?,
-        data_dir: args.data,
-        out: args.out,
-        steps: args.steps,
-        encoders: args.encoders,
-        sparsity_weights: args.sparsity,
+        backend,
+        data_dir: args.data.clone(),
+        out: args.out.clone().context("--out DIR is needed")?,
+        steps: args.steps.clone(),
+        encoders: args.encoders.clone(),
+        sparsity_weights: args.sparsity.clone(),
         budget: args.budget.map(Into::into),
         report_images: args.images,
     };
+    if let Some(file) = &args.plan {
+        let names = write_plan(&req, file)?;
+        println!(
+            "{}: {} commands, one a point ({}); when they have run: snn-train sweep --collect {}",
+            file.display(),
+            names.len(),
+            names.join(", "),
+            req.out.display()
+        );
+        return Ok(());
+    }
     let (points, left_out) = crate::sweep::run(&req)?;
     for p in &points {
         println!("{}", point_line(p));
@@ -71,8 +104,9 @@ pub fn run(args: SweepArgs) -> Result<()> {
 
 fn point_line(p: &SweepPoint) -> String {
     format!(
-        "{:<22} accuracy {:6.2}%  energy {:9.1} nJ  ({:.3} of the ANN)  {:5.0} s",
+        "{:<22} valid {:6.2}%  test {:6.2}%  energy {:9.1} nJ  ({:.3} of the ANN)  {:5.0} s",
         p.name,
+        p.valid_accuracy,
         p.test_accuracy,
         p.energy_nj,
         p.energy_nj / p.ann_energy_nj,

@@ -7,24 +7,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Args;
 
+use super::ConfigOn;
 use crate::analysis::energy::EnergyCosts;
 use crate::config::{Overrides, RunConfig};
 use crate::data::batcher::DataPath;
-use crate::platform::backend::BackendChoice;
 use crate::run::{CONFIG_FILE, Run, RunSummary};
 use crate::train::{RunTarget, TrainRequest, train};
 
 #[derive(Args, Clone)]
 pub struct TrainArgs {
-    /// Compute backend.
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendChoice,
-    /// Run configuration (TOML).
-    #[arg(long, value_name = "FILE", default_value = "configs/seed.toml")]
-    config: PathBuf,
-    /// Data directory (IDX files, raw or .gz).
-    #[arg(long, value_name = "DIR", default_value = "data/mnist")]
-    data: PathBuf,
+    #[command(flatten)]
+    on: ConfigOn,
     /// Run directory [default: runs/<config>-<timestamp>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -63,6 +56,14 @@ pub struct TrainArgs {
     /// Use only the first N test images.
     #[arg(long, value_name = "N")]
     test_limit: Option<usize>,
+    /// Training images held out for validation: a count (e.g. 5000) or a fraction (e.g. 0.1)
+    /// [default: data.validation of the config].
+    #[arg(long, value_name = "N|FRACTION")]
+    validation: Option<crate::config::Validation>,
+    /// Which epoch's weights the run keeps and tests: best-valid (the best validation accuracy)
+    /// or last [default: train.select of the config].
+    #[arg(long, value_parser = super::parse_kebab::<crate::config::Select>)]
+    select: Option<crate::config::Select>,
     /// Data-loading threads. 0 (the default) loads on the training thread, which keeps runs
     /// reproducible: with worker threads, batches can arrive in a different order.
     #[arg(long, default_value_t = 0)]
@@ -85,6 +86,8 @@ impl TrainArgs {
             hidden: self.hidden.clone(),
             train_limit: self.train_limit,
             test_limit: self.test_limit,
+            validation: self.validation,
+            select: self.select,
         }
     }
 
@@ -103,32 +106,32 @@ impl TrainArgs {
             let origin = path.display().to_string();
             return Ok((config, origin, RunTarget::Resume(dir.clone())));
         }
-        if !self.config.is_file() {
+        if !self.on.config.is_file() {
             bail!(
                 "config file {} not found (the configs/ directory holds the shipped configs: \
                  seed.toml, fc-best.toml, conv.toml, …)",
-                self.config.display()
+                self.on.config.display()
             );
         }
-        let config = RunConfig::load(&self.config)?.with_overrides(&overrides)?;
+        let config = RunConfig::load(&self.on.config)?.with_overrides(&overrides)?;
         let target = match &self.out {
             Some(out) => RunTarget::Out(out.clone()),
             None => RunTarget::Default {
-                config_stem: (self.config.file_stem().and_then(|s| s.to_str()))
+                config_stem: (self.on.config.file_stem().and_then(|s| s.to_str()))
                     .unwrap_or("run")
                     .to_string(),
             },
         };
-        Ok((config, self.config.display().to_string(), target))
+        Ok((config, self.on.config.display().to_string(), target))
     }
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let (config, config_origin, target) = args.config()?;
     if args.fetch {
-        fetch_if_missing(&args.data)?;
+        fetch_if_missing(&args.on.data)?;
     }
-    let mut backend = args.backend.resolve()?;
+    let mut backend = args.on.backend.resolve()?;
     let replicas = match &args.devices {
         Some(ids) => backend.devices(ids)?,
         None => Vec::new(),
@@ -142,7 +145,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         config,
         config_origin,
         backend,
-        data_dir: args.data.clone(),
+        data_dir: args.on.data.clone(),
         target,
         workers: args.workers,
         data_path: args.data_path,
@@ -150,7 +153,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         replicas,
     })?;
     let opened = Run::open(&trained.run_dir, &device).and_then(|run| {
-        let test = run.test_data(&args.data, test_limit)?;
+        let test = run.test_data(&args.on.data, test_limit)?;
         Ok((run, test))
     });
     match opened {

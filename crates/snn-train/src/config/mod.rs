@@ -4,6 +4,8 @@
 //! [model]            # snn_model::SnnConfig: inputs, hidden or [[model.layers]], classes, steps, …
 //! hidden = [256]
 //! steps = 100
+//! [data]             # validation examples held out of the training set
+//! validation = 5000
 //! [train]
 //! epochs = 5
 //! batch_size = 64
@@ -12,16 +14,18 @@
 //! ```
 //! Unknown keys are errors. Every value is checked before anything starts; an error names the
 //! key, the value and the allowed range, and the flag that set it when it came from one.
-//! [`train`] holds `[train]`, [`sparsity`] the firing-rate regulariser, [`overrides`] the flags
+//! [`data`] holds `[data]`, [`train`] `[train]`, [`sparsity`] the firing-rate regulariser, [`overrides`] the flags
 //! that replace config values (for a new run and for `--resume`).
 
+mod data;
 mod overrides;
 pub mod sparsity;
 mod train;
 
+pub use data::{DataConfig, Validation};
 pub use overrides::Overrides;
 pub use sparsity::SparsityConfig;
-pub use train::{LrSchedule, TrainConfig};
+pub use train::{LrSchedule, Select, TrainConfig};
 
 use std::path::Path;
 
@@ -35,6 +39,8 @@ use snn_model::{ConfigError, SnnConfig};
 pub struct RunConfig {
     #[serde(default)]
     pub model: SnnConfig,
+    #[serde(default)]
+    pub data: DataConfig,
     #[serde(default)]
     pub train: TrainConfig,
 }
@@ -57,10 +63,30 @@ impl RunConfig {
         toml::to_string_pretty(self).expect("a RunConfig always serialises")
     }
 
+    /// How the run's data is divided into training, validation and test examples.
+    pub fn split_plan(&self) -> crate::data::splits::SplitPlan {
+        crate::data::splits::SplitPlan {
+            train_limit: self.train.train_limit,
+            test_limit: self.train.test_limit,
+            validation: self.data.validation,
+            seed: self.train.seed,
+        }
+    }
+
     /// Checks every value of the run.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.model.validate("model")?;
         self.train.validate()?;
+        self.data.validation.validate()?;
+        if self.data.validation.is_none() && self.train.select == Select::BestValid {
+            return Err(ConfigError::new(
+                "train.select",
+                "best-valid",
+                "needs validation examples, and data.validation = 0 holds none out (choosing an \
+                 epoch on the test set is what a validation split avoids): hold some out, or set \
+                 train.select = \"last\"",
+            ));
+        }
         if let Some(sparsity) = &self.train.sparsity {
             sparsity.validate(&self.model.neuron_layer_names())?;
         }

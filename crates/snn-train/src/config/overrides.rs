@@ -18,6 +18,8 @@ pub struct Overrides {
     pub hidden: Option<Vec<usize>>,
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
+    pub validation: Option<super::Validation>,
+    pub select: Option<super::Select>,
 }
 
 impl Overrides {
@@ -32,6 +34,8 @@ impl Overrides {
             k if k.starts_with("model.hidden") => given(self.hidden.is_some(), "--hidden"),
             "train.train_limit" => given(self.train_limit.is_some(), "--train-limit"),
             "train.test_limit" => given(self.test_limit.is_some(), "--test-limit"),
+            "data.validation" => given(self.validation.is_some(), "--validation"),
+            "train.select" => given(self.select.is_some(), "--select"),
             _ => None,
         }
     }
@@ -70,6 +74,12 @@ impl RunConfig {
         }
         if o.test_limit.is_some() {
             self.train.test_limit = o.test_limit;
+        }
+        if let Some(v) = o.validation {
+            self.data.validation = v;
+        }
+        if let Some(v) = o.select {
+            self.train.select = v;
         }
         if let Err(e) = self.validate() {
             match o.flag_for(&e.key) {
@@ -141,6 +151,19 @@ impl RunConfig {
                 let saved = saved.map_or("none".to_string(), |s| s.to_string());
                 return Err(refuse(flag, n.to_string(), key, saved, counted));
             }
+        }
+        if let Some(v) = o.validation
+            && v != self.data.validation
+        {
+            let saved = self.data.validation.to_string();
+            let why = "its epochs were trained and validated on that split";
+            return Err(refuse(
+                "--validation",
+                v.to_string(),
+                "data.validation",
+                saved,
+                why,
+            ));
         }
         self.with_overrides(o)
     }

@@ -45,6 +45,32 @@ pub struct TrainConfig {
     /// Firing-rate regulariser added to the loss (`[train.sparsity]`; none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<SparsityConfig>,
+    /// Which epoch's weights the run keeps (`model.bpk`) and tests.
+    #[serde(default)]
+    pub select: Select,
+    /// Stop when the best validation epoch is this many epochs behind (none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<usize>,
+}
+
+/// The epoch whose weights a run keeps (`[train] select`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Select {
+    /// The best validation accuracy, ties by the lower validation loss, then the earlier epoch.
+    #[default]
+    BestValid,
+    /// The last epoch trained.
+    Last,
+}
+
+impl Select {
+    pub fn name(self) -> &'static str {
+        match self {
+            Select::BestValid => "best-valid",
+            Select::Last => "last",
+        }
+    }
 }
 
 /// Learning-rate schedule (TOML section `[train.lr_schedule]`), stepped once per batch.
@@ -133,6 +159,8 @@ impl Default for TrainConfig {
             augment_scale: 0.0,
             lr_schedule: LrSchedule::Constant,
             sparsity: None,
+            select: Select::BestValid,
+            patience: None,
         }
     }
 }
@@ -160,6 +188,9 @@ impl TrainConfig {
         }
         if let Some(n) = self.test_limit {
             at_least_one("train.test_limit", n)?;
+        }
+        if let Some(n) = self.patience {
+            at_least_one("train.patience", n)?;
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(ConfigError::new(

@@ -3,11 +3,15 @@
 //! Images stay `u8` in memory (47 MB for the MNIST training set), shared; a dataset item is an
 //! index and a label, and [`batcher`] turns items into intensities `pixel / 255` on the device
 //! (from which the network's encoder draws spikes per batch), shifted, turned and scaled for
-//! training by [`augment`]. [`classes`] reads a data directory's class names.
+//! training by [`augment`]. [`classes`] reads a data directory's class names; [`holdout`] splits
+//! the training examples into those trained on and those held out for validation, which share
+//! the store as [`ImageDataset::subset`]s.
 
 pub mod augment;
 pub mod batcher;
 pub mod classes;
+pub mod holdout;
+pub mod splits;
 
 pub use classes::{CLASSES_FILE, read_class_names};
 
@@ -65,6 +69,7 @@ pub fn load_split(dir: &Path, split: Split, limit: Option<usize>) -> Result<Imag
     let class_names = read_class_names(dir)?;
     Ok(ImageDataset {
         data: Arc::new(data),
+        subset: None,
         images_file,
         labels_file,
         class_names,
@@ -80,10 +85,13 @@ pub struct DigitItem {
     pub label: u8,
 }
 
-/// A shared, read-only image dataset and the files it came from.
+/// A shared, read-only image dataset (all its examples, or a subset of them) and the files it
+/// came from.
 #[derive(Debug, Clone)]
 pub struct ImageDataset {
     data: Arc<LabeledImages>,
+    /// The examples of `data` this set holds, in order; `None`: all of them.
+    subset: Option<Arc<Vec<usize>>>,
     images_file: PathBuf,
     labels_file: PathBuf,
     /// From the directory's [`CLASSES_FILE`], if any (checked against the model by `check_fits`).
@@ -91,8 +99,34 @@ pub struct ImageDataset {
 }
 
 impl ImageDataset {
+    /// The whole store (index it with [`ImageDataset::indices`]).
     pub fn images(&self) -> &LabeledImages {
         &self.data
+    }
+
+    /// The examples `indices` of the store (indices into the store, as
+    /// [`ImageDataset::indices`] gives them).
+    pub fn subset(&self, indices: Vec<usize>) -> Self {
+        Self {
+            subset: Some(Arc::new(indices)),
+            ..self.clone()
+        }
+    }
+
+    /// The store indices of this set's examples, in order.
+    pub fn indices(&self) -> Vec<usize> {
+        match &self.subset {
+            Some(indices) => indices.to_vec(),
+            None => (0..self.data.len()).collect(),
+        }
+    }
+
+    /// The label of each example of this set, in order.
+    pub fn labels(&self) -> Vec<u8> {
+        self.indices()
+            .iter()
+            .map(|&i| self.data.labels[i])
+            .collect()
     }
 
     /// The images and labels, shared (what a [`crate::data::batcher::DigitBatcher`] reads).
@@ -158,6 +192,10 @@ impl ImageDataset {
 impl Dataset<DigitItem> for ImageDataset {
     /// Panics if `index >= len()` (the trait's contract).
     fn get(&self, index: usize) -> Result<DigitItem, DatasetError> {
+        let index = match &self.subset {
+            Some(indices) => indices[index],
+            None => index,
+        };
         Ok(DigitItem {
             index,
             label: self.data.labels[index],
@@ -165,7 +203,7 @@ impl Dataset<DigitItem> for ImageDataset {
     }
 
     fn len(&self) -> usize {
-        self.data.len()
+        self.subset.as_ref().map_or(self.data.len(), |s| s.len())
     }
 }
 

@@ -12,6 +12,7 @@ use burn::tensor::Device;
 use super::dir::{CONFIG_FILE, MODEL_FILE};
 use super::weights::load_weights;
 use crate::config::RunConfig;
+use crate::data::splits::Splits;
 use crate::data::{ImageDataset, Split, load_split};
 use crate::model::Classifier;
 use crate::platform::memory::{Phase, check_memory};
@@ -63,6 +64,28 @@ impl Run {
             model,
             device: device.clone(),
         })
+    }
+
+    /// The run's validation examples in `data_dir`: its training split divided as it was for
+    /// training (the same limit, hold-out and seed).
+    pub fn valid_data(&self, data_dir: &Path) -> Result<ImageDataset> {
+        let config_file = self.dir.join(CONFIG_FILE);
+        let origin = config_file.display().to_string();
+        // A run trained before validation splits were recorded has no [data] section: its
+        // default split would hold out examples it trained on.
+        let text = std::fs::read_to_string(&config_file)?;
+        if !text.lines().any(|l| l.trim() == "[data]") {
+            bail!(
+                "{origin} has no [data] section: the run was trained before validation examples \
+                 were held out, so it has none (evaluate it on the test split)"
+            );
+        }
+        let plan = self.config.split_plan();
+        let splits = Splits::load(data_dir, &plan, &self.config.model, &origin)?;
+        if splits.valid_label != "valid" {
+            bail!("{origin}: data.validation = 0: the run held no validation examples out");
+        }
+        Ok(splits.valid)
     }
 
     /// The test split in `data_dir` (its first `limit` examples), checked against the model.

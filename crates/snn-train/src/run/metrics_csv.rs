@@ -61,19 +61,37 @@ pub fn read_metrics(run_dir: &Path) -> Result<Vec<MetricsRow>> {
     Ok(rows)
 }
 
-/// Rewrites `metrics.csv` keeping only the rows of epochs `≤ last_epoch` (used by `--resume`).
+/// Rewrites `metrics.csv` keeping only the rows of epochs `≤ last_epoch`, without the final
+/// test result of a run that has `valid` rows (used by `--resume`).
 pub fn truncate_metrics(run_dir: &Path, last_epoch: usize) -> Result<()> {
     let rows = read_metrics(run_dir)?;
     let Some(first) = rows.first() else {
         return Ok(());
     };
     let columns: Vec<String> = first.values.iter().map(|(c, _)| c.clone()).collect();
-    let kept: Vec<MetricsRow> = rows.into_iter().filter(|r| r.epoch <= last_epoch).collect();
+    let final_test = rows.iter().any(|r| r.split == "valid");
+    let kept: Vec<MetricsRow> = (rows.into_iter())
+        .filter(|r| r.epoch <= last_epoch && !(final_test && r.split == "test"))
+        .collect();
     let mut text = csv_header(&columns);
     for row in &kept {
         text.push_str(&csv_line(row));
     }
     write_atomic(&run_dir.join(METRICS_FILE), text.as_bytes())
+}
+
+/// Appends `row` to the run's `metrics.csv` (whose columns it must have, in order).
+pub fn append_metrics(run_dir: &Path, row: &MetricsRow) -> Result<()> {
+    use std::io::Write;
+    let path = run_dir.join(METRICS_FILE);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| {
+            f.write_all(csv_line(row).as_bytes())
+                .and_then(|_| f.sync_data())
+        })
+        .with_context(|| format!("cannot append to {}", path.display()))
 }
 
 pub fn csv_header(columns: &[String]) -> String {

@@ -8,12 +8,26 @@ use serde::{Deserialize, Serialize};
 use super::atomic::write_atomic;
 use super::dir::SUMMARY_FILE;
 
-/// Final figures of a run (`summary.json`). Accuracies are percentages.
+/// Final figures of a run (`summary.json`). Accuracies are percentages. The test figures are
+/// those of the kept weights (`model.bpk`, the `selected_epoch`), measured once, at the end.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub test_accuracy: f64,
     pub test_loss: f64,
+    /// Epochs trained.
     pub epochs: usize,
+    /// The epoch whose weights the run kept, and by which rule (`best-valid`, `last`).
+    #[serde(default)]
+    pub selected_epoch: Option<usize>,
+    #[serde(default)]
+    pub select: Option<String>,
+    /// Validation examples held out of the training set, and the kept epoch's figures on them.
+    #[serde(default)]
+    pub validation_examples: Option<usize>,
+    #[serde(default)]
+    pub valid_accuracy: Option<f64>,
+    #[serde(default)]
+    pub valid_loss: Option<f64>,
     pub wall_seconds: f64,
     pub train_images_per_s: f64,
     pub backend: String,

@@ -5,17 +5,24 @@
 //! first with the same data, epochs and optimiser), within a time budget; measures each run with
 //! `report` on the test images; and writes into the sweep directory
 //! - one run directory per point (`ann`, `t10-poisson-s0`, …, each a normal run);
-//! - `sweep.csv`: one row per run: steps, encoder, penalty weight, test accuracy, SynOps and
-//!   dense MACs per inference, estimated energy per inference (nJ), the ANN's, their ratio,
+//! - `sweep.csv`: one row per run: steps, encoder, penalty weight, validation accuracy (of the
+//!   run's kept epoch, what the runs are ranked on), test accuracy (measured once per run), SynOps
+//!   and dense MACs per inference, estimated energy per inference (nJ), the ANN's, their ratio,
 //!   seconds, and whether the run is on the Pareto front;
-//! - `pareto.png` / `pareto.svg`: test accuracy against estimated energy per inference, each
-//!   SNN run a point, the Pareto front (runs that no other run beats on both accuracy and
+//! - `pareto.png` / `pareto.svg`: validation accuracy against estimated energy per inference,
+//!   each SNN run a point, the Pareto front (runs that no other run beats on both accuracy and
 //!   energy) a line, the ANN a point of its own.
 //!
 //! With a time budget, the first point always runs and a later one is not started when the time
 //! spent plus the longest run so far would pass the budget; after Ctrl-C (which stops the run in
 //! progress after its batch) no point is started. The points left out are listed at the end,
 //! never silently dropped. A budget of zero, which would allow no run, is refused.
+//!
+//! A sweep bigger than one machine ([`distributed`]): `--plan FILE` writes the points' configs and
+//! one `snn-train` command per point for any batch system to run, and `--collect` builds
+//! `sweep.csv` and the figure from the finished run directories.
+
+pub mod distributed;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -30,8 +37,8 @@ use crate::config::RunConfig;
 use crate::config::sparsity::SparsityConfig;
 use crate::platform::backend::Backend;
 use crate::platform::memory::{Phase, check_memory};
-use crate::run::Run;
 use crate::run::write_atomic;
+use crate::run::{Run, RunSummary};
 use crate::train::{RunTarget, TrainRequest, train};
 
 /// What to sweep.
@@ -60,6 +67,8 @@ pub struct SweepPoint {
     pub steps: usize,
     pub encoder: String,
     pub sparsity_weight: f64,
+    /// The kept epoch's validation accuracy (NaN when the run validated on the test set).
+    pub valid_accuracy: f64,
     pub test_accuracy: f64,
     pub synops: f64,
     pub dense_macs: f64,
@@ -205,10 +214,6 @@ pub fn run(req: &SweepRequest) -> Result<(Vec<SweepPoint>, Vec<String>)> {
 
 fn train_and_measure(req: &SweepRequest, name: String, config: RunConfig) -> Result<SweepPoint> {
     let dir = req.out.join(&name);
-    let (steps, ann) = (config.model.steps, config.model.ann);
-    let encoder = config.model.encoder.kind().to_string();
-    let sparsity_weight = config.train.sparsity.as_ref().map_or(0.0, |s| s.weight);
-    let test_limit = config.train.test_limit;
     let began = Instant::now();
     let trained = train(TrainRequest {
         config,
@@ -222,25 +227,51 @@ fn train_and_measure(req: &SweepRequest, name: String, config: RunConfig) -> Res
         replicas: Vec::new(),
     })?;
     let run = Run::open(&dir, &req.backend.device)?;
-    let test = run.test_data(&req.data_dir, test_limit)?;
-    let measured = report(&run, &test, req.report_images, EnergyCosts::default())?;
+    let mut point = measure(
+        &run,
+        name,
+        &trained.summary,
+        &req.data_dir,
+        req.report_images,
+    )?;
     drop(trained.lock);
+    point.seconds = began.elapsed().as_secs_f64();
+    Ok(point)
+}
+
+/// The point of a finished run: its settings, its kept epoch's validation accuracy and its test
+/// accuracy (from `summary`), and its energy measured with `report` on `images` test images;
+/// `seconds` is the run's training time.
+pub fn measure(
+    run: &Run,
+    name: String,
+    summary: &RunSummary,
+    data_dir: &Path,
+    images: usize,
+) -> Result<SweepPoint> {
+    let config = &run.config;
+    let (steps, ann) = (config.model.steps, config.model.ann);
+    let test = run.test_data(data_dir, config.train.test_limit)?;
+    let measured = report(run, &test, images, EnergyCosts::default())?;
     let e = &measured.energy;
     Ok(SweepPoint {
         name,
         steps,
-        encoder: if ann { "ann".into() } else { encoder },
-        sparsity_weight,
-        test_accuracy: trained.summary.test_accuracy,
+        encoder: match ann {
+            true => "ann".into(),
+            false => config.model.encoder.kind().to_string(),
+        },
+        sparsity_weight: config.train.sparsity.as_ref().map_or(0.0, |s| s.weight),
+        valid_accuracy: summary.valid_accuracy.unwrap_or(f64::NAN),
+        test_accuracy: summary.test_accuracy,
         synops: e.synops_per_inference,
         dense_macs: e.snn_dense_macs_per_inference,
-        energy_nj: if ann {
-            e.ann_energy_pj / 1e3
-        } else {
-            e.snn_energy_pj / 1e3
+        energy_nj: match ann {
+            true => e.ann_energy_pj / 1e3,
+            false => e.snn_energy_pj / 1e3,
         },
         ann_energy_nj: e.ann_energy_pj / 1e3,
-        seconds: began.elapsed().as_secs_f64(),
+        seconds: summary.wall_seconds,
         ann,
     })
 }
@@ -248,10 +279,13 @@ fn train_and_measure(req: &SweepRequest, name: String, config: RunConfig) -> Res
 /// Writes `sweep.csv` and the Pareto figure.
 pub fn write_results(out: &Path, points: &[SweepPoint]) -> Result<()> {
     let snn: Vec<&SweepPoint> = points.iter().filter(|p| !p.ann).collect();
-    let coords: Vec<(f64, f64)> = snn.iter().map(|p| (p.energy_nj, p.test_accuracy)).collect();
+    let coords: Vec<(f64, f64)> = snn
+        .iter()
+        .map(|p| (p.energy_nj, p.valid_accuracy))
+        .collect();
     let front = pareto_front(&coords);
     let mut csv = String::from(
-        "name,steps,encoder,sparsity_weight,test_accuracy,synops_per_inference,\
+        "name,steps,encoder,sparsity_weight,valid_accuracy,test_accuracy,synops_per_inference,\
          dense_macs_per_inference,energy_nj,ann_energy_nj,energy_ratio,seconds,pareto\n",
     );
     for p in points {
@@ -260,11 +294,12 @@ pub fn write_results(out: &Path, points: &[SweepPoint]) -> Result<()> {
             .position(|q| q.name == p.name)
             .is_some_and(|i| front.contains(&i));
         csv.push_str(&format!(
-            "{},{},{},{},{:.2},{:.0},{:.0},{:.2},{:.2},{:.4},{:.1},{}\n",
+            "{},{},{},{},{:.2},{:.2},{:.0},{:.0},{:.2},{:.2},{:.4},{:.1},{}\n",
             p.name,
             p.steps,
             p.encoder,
             p.sparsity_weight,
+            p.valid_accuracy,
             p.test_accuracy,
             p.synops,
             p.dense_macs,
@@ -289,15 +324,15 @@ pub fn write_results(out: &Path, points: &[SweepPoint]) -> Result<()> {
     if let Some(ann) = points.iter().find(|p| p.ann) {
         series.push(Series {
             name: "ANN, same layers".into(),
-            points: vec![(ann.energy_nj, ann.test_accuracy)],
+            points: vec![(ann.energy_nj, ann.valid_accuracy)],
             markers_only: false,
         });
     }
     snn_plot::line_chart(
         &out.join("pareto"),
-        "Test accuracy vs estimated energy per inference",
+        "Validation accuracy vs estimated energy per inference",
         "energy per inference (nJ, 45 nm arithmetic)",
-        "test accuracy (%)",
+        "validation accuracy (%)",
         &series,
     )?;
     Ok(())

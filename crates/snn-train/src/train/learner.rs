@@ -1,4 +1,4 @@
-//! The learner of a run: loaders of both splits, the metrics (accuracy, loss, learning rate,
+//! The learner of a run: loaders of the training and validation examples, the metrics (accuracy, loss, learning rate,
 //! firing rates, the penalty, the finite-loss guard), the loggers (Burn's files, `metrics.csv`
 //! and TensorBoard), checkpoint sets, the progress line, Ctrl-C, and DDP over several devices;
 //! then Burn's `SupervisedTraining` run, and its outcome read back.
@@ -10,11 +10,8 @@ use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::data::dataset::Dataset;
 use burn::optim::AdamConfig;
 use burn::tensor::distributed::{DistributedConfig, ReduceOperation};
-use burn::train::checkpoint::{
-    ComposedCheckpointingStrategy, KeepLastNCheckpoints, MetricCheckpointingStrategy,
-};
+use burn::train::checkpoint::{ComposedCheckpointingStrategy, KeepLastNCheckpoints};
 use burn::train::logger::FileMetricLogger;
-use burn::train::metric::store::{Aggregate, Direction, Split as MetricSplit};
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{ExecutionStrategy, Interrupter, Learner, SupervisedTraining, TrainingStrategy};
 
@@ -23,6 +20,7 @@ use super::interrupt::stop_on_ctrl_c;
 use super::logger::RunLogger;
 use super::metrics::{firing_rate_metric, sparsity_loss_metric};
 use super::progress::{ProgressRenderer, SplitClock};
+use super::select::{KeepBestValid, Patience};
 use super::{Splits, TrainRequest, stopped};
 use crate::data::batcher::{DataPath, DigitBatcher};
 use crate::data::{DigitBatch, ImageDataset};
@@ -53,7 +51,13 @@ pub fn fit(
     let clock = SplitClock::default();
     let columns = metric_columns(&layer_names, config.train.sparsity.is_some());
     let batches = splits.batches(config.train.batch_size);
-    let run_logger = RunLogger::new(run_dir, &columns, batches, clock.clone())?;
+    let run_logger = RunLogger::new(
+        run_dir,
+        &columns,
+        batches,
+        clock.clone(),
+        splits.valid_label,
+    )?;
     let checkpoints = CheckpointSet::new(&run_dir.join(CHECKPOINT_DIR))?;
     let interrupter = Interrupter::new();
     stop_on_ctrl_c(interrupter.clone());
@@ -71,13 +75,16 @@ pub fn fit(
             checkpoints.checkpointer("optim"),
             checkpoints.checkpointer("scheduler"),
         )
-        .with_checkpointing_strategy(checkpointing())
+        .with_checkpointing_strategy(checkpointing(run_dir))
         .renderer(Box::new(ProgressRenderer::new(clock)))
         .with_application_logger(None)
         .with_interrupter(interrupter)
         .num_epochs(config.train.epochs);
     let training = with_spike_metrics(training, &layer_names, config.train.sparsity.is_some());
-    let training = with_strategy(training, req, start_epoch);
+    let mut training = with_strategy(training, req, start_epoch);
+    if let Some(patience) = config.train.patience {
+        training = training.early_stopping(Patience::new(run_dir, patience));
+    }
     announce(req, run_dir, splits, data_path);
     let scheduler = config.train.lr_schedule.build(
         config.train.lr,
@@ -86,10 +93,7 @@ pub fn fit(
     )?;
     let result = training.launch(Learner::new(model, AdamConfig::new().init(), scheduler));
     if let Some(bad) = guard.found() {
-        let why = format!(
-            "the loss became {} at epoch {}, batch {} (lr = {:e})",
-            bad.loss, bad.epoch, bad.batch, config.train.lr
-        );
+        let why = format!("{bad} (lr = {:e})", config.train.lr);
         return Err(stopped(run_dir, why, config.train.lr));
     }
     if let Some(error) = result.error {
@@ -140,7 +144,7 @@ fn with_strategy(
     training
 }
 
-/// The training loader (shuffled, augmented) and the test loader.
+/// The training loader (shuffled, augmented) and the validation loader.
 fn loaders(req: &TrainRequest, splits: &Splits, data_path: DataPath) -> (Loader, Loader) {
     let t = &req.config.train;
     let build = |set: &ImageDataset, batcher: DigitBatcher, shuffle: bool| {
@@ -154,7 +158,11 @@ fn loaders(req: &TrainRequest, splits: &Splits, data_path: DataPath) -> (Loader,
     };
     let train_batcher = DigitBatcher::new(splits.train.shared()).with_augment(t.augment(), t.seed);
     let train = build(&splits.train, train_batcher, true);
-    let valid = build(&splits.test, DigitBatcher::new(splits.test.shared()), false);
+    let valid = build(
+        &splits.valid,
+        DigitBatcher::new(splits.valid.shared()),
+        false,
+    );
     (train, valid)
 }
 
@@ -168,16 +176,11 @@ fn metric_columns(layer_names: &[String], sparsity: bool) -> Vec<String> {
     columns
 }
 
-/// The last two epochs and the epoch of the lowest validation loss are kept.
-fn checkpointing() -> ComposedCheckpointingStrategy {
+/// The last two epochs and the best validation epoch so far are kept.
+fn checkpointing(run_dir: &Path) -> ComposedCheckpointingStrategy {
     ComposedCheckpointingStrategy::builder()
         .add(KeepLastNCheckpoints::new(2))
-        .add(MetricCheckpointingStrategy::new(
-            &LossMetric::new(),
-            Aggregate::Mean,
-            Direction::Lowest,
-            MetricSplit::Valid,
-        ))
+        .add(KeepBestValid::new(run_dir))
         .build()
 }
 
@@ -190,20 +193,27 @@ fn announce(req: &TrainRequest, run_dir: &Path, splits: &Splits, data_path: Data
     };
     let batches_where = match data_path {
         DataPath::Device if config.train.augment().warps() => {
-            ", test batches built on the device (rotated or scaled training batches on the host)"
+            ", validation batches built on the device (rotated or scaled training batches on the \
+             host)"
         }
         DataPath::Device => ", batches built on the device",
         DataPath::Host => "",
     };
+    let valid = match splits.valid_label {
+        "valid" => format!("{} validation", splits.valid.len()),
+        _ => format!(
+            "no validation (validating on the {} test)",
+            splits.test.len()
+        ),
+    };
     eprintln!(
-        "training {} on {} ({}{devices}{batches_where}) for {} epochs: {} train / {} test \
+        "training {} on {} ({}{devices}{batches_where}) for {} epochs: {} train / {valid} \
          images, batch {}, T={}",
         run_dir.display(),
         backend.name,
         backend.detail,
         config.train.epochs,
         splits.train.len(),
-        splits.test.len(),
         config.train.batch_size,
         config.model.steps,
     );

@@ -30,6 +30,9 @@ pub struct RunLogger {
     batch: HashMap<String, (usize, usize)>,
     /// Epoch-level values of the split being finished.
     finals: HashMap<String, HashMap<String, f64>>,
+    /// What Burn's `valid` split is called in the outputs: `valid`, or `test` when the run holds
+    /// no examples out and validates on the test set.
+    valid_label: String,
 }
 
 impl RunLogger {
@@ -40,6 +43,7 @@ impl RunLogger {
         metric_columns: &[String],
         batches_per_epoch: HashMap<String, usize>,
         clock: SplitClock,
+        valid_label: &str,
     ) -> anyhow::Result<Self> {
         let mut columns = metric_columns.to_vec();
         columns.extend(["seconds".to_string(), "images_per_s".to_string()]);
@@ -56,7 +60,16 @@ impl RunLogger {
             batches_per_epoch,
             batch: HashMap::new(),
             finals: HashMap::new(),
+            valid_label: valid_label.to_string(),
         })
+    }
+
+    /// The name of Burn's `split` in `metrics.csv` and TensorBoard.
+    fn label(&self, split: &Split) -> String {
+        match split.to_string() {
+            s if s == "valid" => self.valid_label.clone(),
+            s => s,
+        }
     }
 
     fn scalar(&mut self, tag: &str, step: i64, value: f64) {
@@ -84,7 +97,7 @@ impl RunLogger {
 
 impl MetricLogger for RunLogger {
     fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
-        let split = split.to_string();
+        let split = self.label(split);
         let mut per_batch = Vec::new();
         for u in update.entries_numeric {
             let Some(name) = self.names.get(&u.entry.metric_id).cloned() else {
@@ -131,10 +144,11 @@ impl MetricLogger for RunLogger {
     }
 
     fn log_epoch_summary(&mut self, summary: EpochSummary) {
-        let split = summary.split.to_string();
+        let split = self.label(&summary.split);
         let epoch = summary.epoch_number;
         let finals = self.finals.remove(&split).unwrap_or_default();
-        let (seconds, items) = self.clock.elapsed(&split).unwrap_or((f64::NAN, 0));
+        let clock = summary.split.to_string();
+        let (seconds, items) = self.clock.elapsed(&clock).unwrap_or((f64::NAN, 0));
         let values: Vec<(String, f64)> = self
             .columns
             .iter()

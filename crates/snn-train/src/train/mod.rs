@@ -1,11 +1,14 @@
 //! `snn-train` (the default command): a run trained with Burn's `SupervisedTraining`.
 //!
 //! [`train`] checks everything it can before the run directory is touched (the data against the
-//! model on both splits, the memory a batch needs, `--init-from`'s weights, and on resume the
-//! saved checkpoint), prepares the directory ([`RunTarget`]), builds the learner
-//! ([`learner`]: loaders, metrics, the log, checkpoints, progress) and fits; then it saves the
-//! weights and `summary.json`. A non-finite loss ([`guard`]) or Ctrl-C ([`interrupt`]) stops the
-//! run at that batch with the last good epoch kept on disk, and says how to go on.
+//! model, the validation split held out of the training examples, the memory a batch needs,
+//! `--init-from`'s weights, and on resume the saved checkpoint), prepares the directory
+//! ([`RunTarget`]), builds the learner ([`learner`]: loaders, metrics, the log, checkpoints,
+//! progress) and fits, validating every epoch on the held-out examples. Then it keeps the weights
+//! of the selected epoch ([`select`]) as `model.bpk`, tests them once on the test set (a `test`
+//! row in `metrics.csv`) and writes `summary.json`. A non-finite or diverging loss ([`guard`]) or
+//! Ctrl-C ([`interrupt`]) stops the run at that batch with the last good epoch kept on disk, and
+//! says how to go on.
 
 pub mod guard;
 pub mod interrupt;
@@ -14,26 +17,30 @@ pub mod logger;
 pub mod metrics;
 pub mod progress;
 pub mod resume;
+pub mod select;
 pub mod step;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use burn::data::dataset::Dataset;
 
-use crate::config::RunConfig;
+use crate::analysis::eval::{Evaluation, evaluate};
+use crate::config::{RunConfig, Select};
 use crate::data::batcher::DataPath;
-use crate::data::{ImageDataset, Split, load_split};
+pub use crate::data::splits::Splits;
 use crate::model::Classifier;
 use crate::platform::backend::Backend;
 use crate::platform::memory::{Phase, check_memory};
+use crate::run::checkpoint::record_file;
 use crate::run::dir::{check_new_run_dir, create_default_run_dir};
+use crate::run::metrics_csv::append_metrics;
 use crate::run::{
-    CONFIG_FILE, MODEL_FILE, RunLock, RunSummary, last_checkpoint, load_weights, read_metrics,
-    save_weights, write_atomic,
+    CHECKPOINT_DIR, CONFIG_FILE, MODEL_FILE, MetricsRow, Run, RunLock, RunSummary, last_checkpoint,
+    load_weights, read_metrics, save_weights, write_atomic,
 };
+use select::{ValidEpoch, best_epoch, valid_epochs};
 
 pub use interrupt::ctrl_c_pressed;
 
@@ -76,22 +83,6 @@ pub struct Trained {
     pub lock: RunLock,
 }
 
-/// The data of a run, checked against its model.
-pub struct Splits {
-    pub train: ImageDataset,
-    pub test: ImageDataset,
-}
-
-impl Splits {
-    /// Batches per epoch of each split, by the split's name in the logs.
-    pub fn batches(&self, batch_size: usize) -> HashMap<String, usize> {
-        HashMap::from([
-            ("train".to_string(), self.train.len().div_ceil(batch_size)),
-            ("valid".to_string(), self.test.len().div_ceil(batch_size)),
-        ])
-    }
-}
-
 /// Trains, saves every output into the run directory, and returns the summary.
 pub fn train(req: TrainRequest) -> Result<Trained> {
     let started = Instant::now();
@@ -111,8 +102,9 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
         sparsity: req.config.train.sparsity.clone(),
     };
     let fitted = learner::fit(&req, &run_dir, &splits, model, start_epoch)?;
-    save_weights(&fitted.model, &run_dir.join(MODEL_FILE))?;
-    let summary = summarize(&run_dir, &req, started.elapsed().as_secs_f64())?;
+    let kept = keep_selected(&req, &run_dir, fitted.model)?;
+    let test = test_once(&req, &run_dir, &splits, &kept)?;
+    let summary = summarize(&run_dir, &req, &splits, &kept, &test, started)?;
     summary.save(&run_dir)?;
     Ok(Trained {
         run_dir,
@@ -121,16 +113,100 @@ pub fn train(req: TrainRequest) -> Result<Trained> {
     })
 }
 
-/// Both splits, checked against the model, and the memory a training batch needs.
+/// The splits, checked against the model, and the memory a training batch needs.
 fn load_checked(req: &TrainRequest) -> Result<Splits> {
-    let t = &req.config.train;
-    let train = load_split(&req.data_dir, Split::Train, t.train_limit)?;
-    let test = load_split(&req.data_dir, Split::Test, t.test_limit)?;
-    train.check_fits(&req.config.model, &req.config_origin)?;
-    test.check_fits(&req.config.model, &req.config_origin)?;
-    let model = &req.config.model;
-    check_memory(model, t.batch_size, Phase::Training, "train.batch_size")?;
-    Ok(Splits { train, test })
+    let config = &req.config;
+    let splits = Splits::load(
+        &req.data_dir,
+        &config.split_plan(),
+        &config.model,
+        &req.config_origin,
+    )?;
+    let (model, batch) = (&req.config.model, req.config.train.batch_size);
+    check_memory(model, batch, Phase::Training, "train.batch_size")?;
+    Ok(splits)
+}
+
+/// The epoch a run keeps, and its validation figures (none when it validated on the test set).
+pub struct Kept {
+    pub epoch: usize,
+    pub trained: usize,
+    pub valid: Option<ValidEpoch>,
+}
+
+/// Saves the weights of the selected epoch as `model.bpk`: `last`'s, or the best validation
+/// epoch's from its checkpoint.
+fn keep_selected(req: &TrainRequest, run_dir: &Path, last: Classifier) -> Result<Kept> {
+    let rows = read_metrics(run_dir)?;
+    let trained = (rows.iter().filter(|r| r.split == "train"))
+        .map(|r| r.epoch)
+        .max()
+        .context("metrics.csv has no training row")?;
+    let valid = valid_epochs(run_dir);
+    let chosen = match req.config.train.select {
+        Select::BestValid => best_epoch(&valid),
+        Select::Last => valid.iter().find(|v| v.epoch == trained).copied(),
+    };
+    let epoch = chosen.map_or(trained, |v| v.epoch);
+    let model_file = run_dir.join(MODEL_FILE);
+    if epoch == trained {
+        save_weights(&last, &model_file)?;
+    } else {
+        let file = record_file(&run_dir.join(CHECKPOINT_DIR), "model", epoch);
+        let origin = Path::new(&req.config_origin);
+        let best = load_weights(&req.config, origin, &file, &req.backend.device)
+            .with_context(|| format!("the weights of epoch {epoch}, the best on validation"))?;
+        save_weights(&best, &model_file)?;
+    }
+    Ok(Kept {
+        epoch,
+        trained,
+        valid: chosen,
+    })
+}
+
+/// The kept weights tested once on the test set, as `snn-train eval` tests them; the result is
+/// appended to `metrics.csv` as the `test` row of the kept epoch (unless the per-epoch pass
+/// already ran on the test set).
+fn test_once(
+    req: &TrainRequest,
+    run_dir: &Path,
+    splits: &Splits,
+    kept: &Kept,
+) -> Result<Evaluation> {
+    eprintln!(
+        "testing the weights of epoch {} on {} test images",
+        kept.epoch,
+        splits.test.len()
+    );
+    let run = Run::open(run_dir, &req.backend.device)?;
+    let clock = Instant::now();
+    let result = evaluate(&run, &splits.test)?;
+    let seconds = clock.elapsed().as_secs_f64();
+    if splits.valid_label == "test" {
+        return Ok(result);
+    }
+    let rows = read_metrics(run_dir)?;
+    let columns = rows.first().map(|r| r.values.clone()).unwrap_or_default();
+    let values = (columns.into_iter())
+        .map(|(c, _)| {
+            let v = match c.as_str() {
+                "loss" => result.loss,
+                "accuracy" => result.accuracy,
+                "seconds" => seconds,
+                "images_per_s" => splits.test.len() as f64 / seconds,
+                _ => f64::NAN,
+            };
+            (c, v)
+        })
+        .collect();
+    let row = MetricsRow {
+        epoch: kept.epoch,
+        split: "test".into(),
+        values,
+    };
+    append_metrics(run_dir, &row)?;
+    Ok(result)
 }
 
 /// `--init-from`'s weights, checked against the config, or `None` for fresh ones.
@@ -187,12 +263,17 @@ fn copy_class_names(data_dir: &Path, run_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Final figures from `metrics.csv`: the last test (valid) row, train throughput over all epochs.
-fn summarize(run_dir: &Path, req: &TrainRequest, wall: f64) -> Result<RunSummary> {
+/// The run's final figures: the test result of the kept epoch, its validation figures, and the
+/// training throughput over all epochs (from `metrics.csv`).
+fn summarize(
+    run_dir: &Path,
+    req: &TrainRequest,
+    splits: &Splits,
+    kept: &Kept,
+    test: &Evaluation,
+    started: Instant,
+) -> Result<RunSummary> {
     let rows = read_metrics(run_dir)?;
-    let last_valid = (rows.iter().rev())
-        .find(|r| r.split == "valid")
-        .context("metrics.csv has no validation row")?;
     let (images, seconds) =
         (rows.iter())
             .filter(|r| r.split == "train")
@@ -200,11 +281,17 @@ fn summarize(run_dir: &Path, req: &TrainRequest, wall: f64) -> Result<RunSummary
                 let secs = r.get("seconds").unwrap_or(0.0);
                 (i + r.get("images_per_s").unwrap_or(0.0) * secs, s + secs)
             });
+    let held_out = splits.valid_label == "valid";
     Ok(RunSummary {
-        test_accuracy: last_valid.get("accuracy").unwrap_or(f64::NAN),
-        test_loss: last_valid.get("loss").unwrap_or(f64::NAN),
-        epochs: last_valid.epoch,
-        wall_seconds: wall,
+        test_accuracy: test.accuracy,
+        test_loss: test.loss,
+        epochs: kept.trained,
+        selected_epoch: Some(kept.epoch),
+        select: Some(req.config.train.select.name().to_string()),
+        validation_examples: Some(if held_out { splits.valid.len() } else { 0 }),
+        valid_accuracy: kept.valid.map(|v| v.accuracy),
+        valid_loss: kept.valid.map(|v| v.loss),
+        wall_seconds: started.elapsed().as_secs_f64(),
         train_images_per_s: if seconds > 0.0 {
             images / seconds
         } else {

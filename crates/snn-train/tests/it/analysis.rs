@@ -559,6 +559,8 @@ fn eval_and_predict_name_the_classes_of_the_data_directory() {
         run_s,
         "--train-limit",
         "320",
+        "--validation",
+        "0.1",
         "--test-limit",
         "100",
         "--epochs",

@@ -14,3 +14,4 @@ mod resume;
 mod smoke;
 mod sparsity;
 mod sweep;
+mod validation;

@@ -14,6 +14,8 @@ use snn_train::run::{last_checkpoint, read_metrics};
 /// fast 2-core machine); the resumed run is cut to two epochs past the one it resumes after.
 const ASKED_EPOCHS: usize = 100_000;
 const TRAIN_IMAGES: usize = 3000;
+/// Held out of the training examples for validation.
+const VALID_IMAGES: usize = 300;
 const BATCH_SIZE: usize = 64;
 const TRAIN_BATCHES: usize = TRAIN_IMAGES.div_ceil(BATCH_SIZE);
 
@@ -54,14 +56,17 @@ fn resume_after_sigkill_continues_from_the_saved_weights() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let data = mnist_dir();
-    let (images, batch, epochs) = (
-        TRAIN_IMAGES.to_string(),
+    let (images, valid, batch, epochs) = (
+        (TRAIN_IMAGES + VALID_IMAGES).to_string(),
+        VALID_IMAGES.to_string(),
         BATCH_SIZE.to_string(),
         ASKED_EPOCHS.to_string(),
     );
-    let flags: [&str; 10] = [
+    let flags: [&str; 12] = [
         "--train-limit",
         &images,
+        "--validation",
+        &valid,
         "--batch-size",
         &batch,
         "--epochs",
@@ -120,9 +125,12 @@ fn resume_after_sigkill_continues_from_the_saved_weights() {
 
     let rows = read_metrics(&run).unwrap();
     let keys: Vec<(usize, &str)> = rows.iter().map(|r| (r.epoch, r.split.as_str())).collect();
-    let expected: Vec<(usize, &str)> = (1..=epochs)
+    let mut expected: Vec<(usize, &str)> = (1..=epochs)
         .flat_map(|e| [(e, "train"), (e, "valid")])
         .collect();
+    // Then the one test, of the kept epoch's weights.
+    let summary = snn_train::run::RunSummary::load(&run).unwrap();
+    expected.push((summary.selected_epoch.unwrap(), "test"));
     assert_eq!(keys, expected);
     assert!(run.join("summary.json").is_file() && run.join("model.bpk").is_file());
 

@@ -1,6 +1,6 @@
 //! `snn-train sweep`: a small real sweep (the ANN and two encoders) writes sweep.csv and the
 //! Pareto figure; a time budget leaves later runs out and says which (the first always runs), and
-//! a budget of zero is refused.
+//! a budget of zero is refused; a planned sweep is run command by command and collected.
 
 use crate::common::{mnist_dir, ok, root, snn_train, stderr};
 
@@ -41,6 +41,8 @@ fn a_small_sweep_measures_every_run_and_draws_the_front() {
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(!stdout.contains("left out"), "{stdout}");
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let rows: Vec<Vec<&str>> = csv
         .lines()
         .skip(1)
@@ -49,13 +51,20 @@ fn a_small_sweep_measures_every_run_and_draws_the_front() {
     let names: Vec<&str> = rows.iter().map(|r| r[0]).collect();
     assert_eq!(names, ["ann", "t4-poisson-s0", "t4-latency-s0"], "{csv}");
     for row in &rows {
-        let accuracy: f64 = row[4].parse().unwrap();
+        let accuracy: f64 = row[col("valid_accuracy")].parse().unwrap();
         assert!(accuracy > 50.0, "{csv}");
-        let (energy, ann_energy): (f64, f64) = (row[7].parse().unwrap(), row[8].parse().unwrap());
+        let energy: f64 = row[col("energy_nj")].parse().unwrap();
+        let ann_energy: f64 = row[col("ann_energy_nj")].parse().unwrap();
         assert!(energy > 0.0 && ann_energy > 0.0, "{csv}");
+        // Ranked on validation; the test figure is the run's one test, as its summary says.
+        let summary = snn_train::run::RunSummary::load(&out.join(row[0])).unwrap();
+        let valid = summary.valid_accuracy.unwrap();
+        assert_eq!(row[col("valid_accuracy")], format!("{valid:.2}"), "{csv}");
+        let test = summary.test_accuracy;
+        assert_eq!(row[col("test_accuracy")], format!("{test:.2}"), "{csv}");
     }
     // The ANN's energy is its MACs at 4.6 pJ: 784·256 + 256·10 for the quick config's layers.
-    let ann_nj: f64 = rows[0][7].parse().unwrap();
+    let ann_nj: f64 = rows[0][col("energy_nj")].parse().unwrap();
     assert!(
         (ann_nj - (784.0 * 256.0 + 256.0 * 10.0) * 4.6e-3).abs() < 0.01,
         "{csv}"
@@ -70,7 +79,7 @@ fn a_small_sweep_measures_every_run_and_draws_the_front() {
         assert!(len > 1000, "pareto.{ext}: {len} bytes");
     }
     assert!(
-        rows.iter().skip(1).any(|r| r[11] == "true"),
+        rows.iter().skip(1).any(|r| r[col("pareto")] == "true"),
         "no run on the front:\n{csv}"
     );
     // Refuses to write into the finished sweep.
@@ -111,6 +120,74 @@ fn a_budget_of_zero_is_refused_before_anything_is_written() {
         stderr(&result)
     );
     assert!(!out.exists());
+}
+
+/// `--plan` writes one command per point; `--collect` refuses points not finished and points
+/// trained with another config, by name, and builds sweep.csv once every point ran as planned.
+#[test]
+fn a_planned_sweep_runs_elsewhere_and_is_collected_from_its_run_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, plan) = (dir.path().join("sweep"), dir.path().join("plan.txt"));
+    let (data, config) = (mnist_dir(), root().join("configs/quick.toml"));
+    let (data, config) = (data.to_str().unwrap(), config.to_str().unwrap());
+    let (out_s, plan_s) = (out.to_str().unwrap(), plan.to_str().unwrap());
+    let grid = ["--steps", "4", "--encoders", "poisson", "--sparsity", "0"];
+    let args = [
+        "sweep", "--config", config, "--data", data, "--out", out_s, "--plan", plan_s,
+    ];
+    ok(snn_train(&[&args[..], &grid].concat()));
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for (line, name) in lines.iter().zip(["ann", "t4-poisson-s0"]) {
+        let end = format!("--out {}", out.join(name).display());
+        assert!(
+            line.starts_with("snn-train --config ") && line.ends_with(&end),
+            "{text}"
+        );
+    }
+    let collect_args = [
+        "sweep",
+        "--backend",
+        "flex",
+        "--data",
+        data,
+        "--images",
+        "100",
+    ];
+    let collect = || snn_train(&[&collect_args[..], &["--collect", out_s]].concat());
+    let run_line = |line: &str, extra: &[&str]| {
+        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+        ok(snn_train(
+            &[&words[..], &["--backend", "flex"], extra].concat(),
+        ));
+    };
+
+    let early = collect();
+    assert!(!early.status.success());
+    let needle = "not finished (no summary.json): ann, t4-poisson-s0";
+    assert!(stderr(&early).contains(needle), "{}", stderr(&early));
+    run_line(lines[0], &[]);
+    run_line(lines[1], &["--seed", "12345"]);
+    let mismatched = collect();
+    assert!(!mismatched.status.success());
+    let err = stderr(&mismatched);
+    assert!(
+        err.contains("trained with another config") && err.ends_with(": t4-poisson-s0\n"),
+        "{err}"
+    );
+
+    std::fs::remove_dir_all(out.join("t4-poisson-s0")).unwrap();
+    run_line(lines[1], &[]);
+    ok(collect());
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let names: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["ann", "t4-poisson-s0"], "{csv}");
+    assert!(out.join("pareto.png").is_file());
 }
 
 /// The front by hand: (energy, accuracy); c is beaten by b (cheaper and better), e ties d's

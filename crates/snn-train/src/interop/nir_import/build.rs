@@ -9,8 +9,8 @@ use snn_model::layer::Layer;
 use snn_model::readout::Readout;
 use snn_model::{FeatureShape, LayerConfig, LearnBeta, PlannedLayer, Reset, Snn, SnnConfig};
 
-use super::lower::{Lowered, ReadoutSpec, Spec, Weights};
 use super::settings::Settings;
+use super::spec::{Lowered, ReadoutSpec, Spec, Weights};
 use crate::config::{RunConfig, TrainConfig};
 
 /// The run config of the lowered chain fed with `input` and emitting `classes` logits.
@@ -53,6 +53,7 @@ pub fn config(
     }
     let config = RunConfig {
         model,
+        data: Default::default(),
         train: TrainConfig::default(),
     };
     config
