@@ -2,18 +2,22 @@
 //! from it.
 //!
 //! The best epoch is the one with the highest validation accuracy; ties go to the lower
-//! validation loss, then to the earlier epoch ([`best_epoch`]). It is read from `metrics.csv`,
-//! which Burn has flushed when it asks its checkpointing and early-stopping strategies, so the
-//! checkpoint kept ([`KeepBestValid`]), the early stop ([`Patience`]) and the weights saved as
-//! `model.bpk` all follow one rule on the same numbers.
+//! validation loss, then to the earlier epoch ([`best_epoch`]). It is read from `metrics.csv`, so
+//! the checkpoint kept ([`KeepBestValid`]), the early stop ([`Patience`]) and the weights saved
+//! as `model.bpk` all follow one rule on the same numbers. When Burn asks its strategies about an
+//! epoch, that epoch's row may not be in `metrics.csv` yet (Burn logs asynchronously): the
+//! strategies decide on the rows that are there, and an epoch is only given up once its row has
+//! shown it is not the best ([`BestKeeper`]).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use burn::train::EarlyStoppingStrategy;
 use burn::train::checkpoint::{CheckpointingAction, CheckpointingStrategy};
 use burn::train::metric::store::EventStoreClient;
 
-use crate::run::read_metrics;
+use crate::run::checkpoint::committed_epochs;
+use crate::run::{CHECKPOINT_DIR, read_metrics};
 
 /// One epoch's validation figures (accuracy in percent).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,36 +65,64 @@ pub fn valid_epochs(run_dir: &Path) -> Vec<ValidEpoch> {
         .collect()
 }
 
-/// Burn checkpointing strategy: saves an epoch that is the best so far and deletes the previous
-/// best (composed with "keep the last two", which decides for the others).
+/// The checkpoints the best-validation rule still needs, decided on validation rows that may
+/// lag behind the checkpoints: every epoch is needed until its row shows it is not the best, and
+/// the best one until a better one comes.
+#[derive(Debug, Clone, Default)]
+pub struct BestKeeper {
+    kept: BTreeSet<usize>,
+}
+
+impl BestKeeper {
+    /// A keeper that starts out needing `epochs` (a resumed run's checkpoints).
+    pub fn with_kept(epochs: impl IntoIterator<Item = usize>) -> Self {
+        Self {
+            kept: epochs.into_iter().collect(),
+        }
+    }
+
+    /// `epoch` has just been checkpointed and `rows` are the validation rows logged so far;
+    /// returns the epochs whose checkpoints are no longer needed.
+    pub fn update(&mut self, epoch: usize, rows: &[ValidEpoch]) -> Vec<usize> {
+        let best = best_epoch(rows).map(|b| b.epoch);
+        let known: BTreeSet<usize> = rows.iter().map(|r| r.epoch).collect();
+        self.kept.insert(epoch);
+        let ruled_out: Vec<usize> = (self.kept.iter().copied())
+            .filter(|e| known.contains(e) && Some(*e) != best)
+            .collect();
+        for e in &ruled_out {
+            self.kept.remove(e);
+        }
+        ruled_out
+    }
+}
+
+/// Burn checkpointing strategy of [`BestKeeper`] on the run's `metrics.csv` (composed with "keep
+/// the last two": Burn deletes a checkpoint once every strategy has given it up).
 pub struct KeepBestValid {
     run_dir: PathBuf,
-    best: Option<usize>,
+    keeper: BestKeeper,
 }
 
 impl KeepBestValid {
+    /// On resume, the checkpoints already in the run are kept until their rows rule them out.
     pub fn new(run_dir: &Path) -> Self {
+        let committed = committed_epochs(&run_dir.join(CHECKPOINT_DIR));
         Self {
             run_dir: run_dir.to_path_buf(),
-            best: None,
+            keeper: BestKeeper::with_kept(committed),
         }
     }
 }
 
 impl CheckpointingStrategy for KeepBestValid {
     fn checkpointing(&mut self, epoch: usize, _: &EventStoreClient) -> Vec<CheckpointingAction> {
-        let best = best_epoch(&valid_epochs(&self.run_dir)).map_or(epoch, |b| b.epoch);
-        let mut actions = Vec::new();
-        if let Some(old) = self.best
-            && old != best
-        {
-            actions.push(CheckpointingAction::Delete(old));
-        }
-        if best == epoch {
-            actions.push(CheckpointingAction::Save);
-        }
-        self.best = Some(best);
-        actions
+        let rows = valid_epochs(&self.run_dir);
+        let ruled_out = self.keeper.update(epoch, &rows);
+        let deletes = ruled_out.into_iter().map(CheckpointingAction::Delete);
+        std::iter::once(CheckpointingAction::Save)
+            .chain(deletes)
+            .collect()
     }
 }
 
@@ -111,7 +143,11 @@ impl Patience {
 }
 
 impl EarlyStoppingStrategy for Patience {
-    fn should_stop(&mut self, epoch: usize, _: &EventStoreClient) -> bool {
-        best_epoch(&valid_epochs(&self.run_dir)).is_some_and(|b| epoch >= b.epoch + self.patience)
+    /// Decided on the rows logged so far, so a stop can come an epoch after the rule allows it.
+    fn should_stop(&mut self, _: usize, _: &EventStoreClient) -> bool {
+        let rows = valid_epochs(&self.run_dir);
+        let last = rows.iter().map(|r| r.epoch).max();
+        let best = best_epoch(&rows).map(|b| b.epoch);
+        matches!((last, best), (Some(l), Some(b)) if l >= b + self.patience)
     }
 }

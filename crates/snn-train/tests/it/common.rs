@@ -41,6 +41,15 @@ pub fn snn_train(args: &[&str]) -> Output {
     snn_train_command(args).output().expect("snn-train runs")
 }
 
+/// `snn-train eval` of `run` on flex with `extra` flags; returns what it prints.
+pub fn eval_text(run: &Path, extra: &[&str]) -> String {
+    let data = mnist_dir();
+    let (run, data) = (run.to_str().unwrap(), data.to_str().unwrap());
+    let args = ["eval", "--run", run, "--backend", "flex", "--data", data];
+    let out = ok(snn_train(&[&args[..], extra].concat()));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

@@ -172,16 +172,7 @@ fn eval_and_predict_use_a_trained_run() {
     ok(smoke_run("flex", &run, &["--train-limit", "10000"]));
     let trained = RunSummary::load(&run).unwrap().test_accuracy;
     let data = crate::common::mnist_dir();
-    let out = ok(snn_train(&[
-        "eval",
-        "--run",
-        run.to_str().unwrap(),
-        "--backend",
-        "flex",
-        "--data",
-        data.to_str().unwrap(),
-    ]));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::common::eval_text(&run, &[]);
     assert!(
         text.contains("confusion matrix") && text.contains("(500 images)"),
         "{text}"

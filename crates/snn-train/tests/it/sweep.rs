@@ -100,11 +100,7 @@ fn the_budget_leaves_later_runs_out_and_names_them() {
         "{stdout}"
     );
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let names: Vec<&str> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
+    let names = point_names(&csv);
     assert_eq!(names, ["ann"], "{csv}");
 }
 
@@ -181,13 +177,16 @@ fn a_planned_sweep_runs_elsewhere_and_is_collected_from_its_run_directories() {
     run_line(lines[1], &[]);
     ok(collect());
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let names: Vec<&str> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
+    let names = point_names(&csv);
     assert_eq!(names, ["ann", "t4-poisson-s0"], "{csv}");
     assert!(out.join("pareto.png").is_file());
+}
+
+/// The first column of sweep.csv's rows.
+fn point_names(csv: &str) -> Vec<&str> {
+    (csv.lines().skip(1))
+        .map(|l| l.split(',').next().unwrap())
+        .collect()
 }
 
 /// The front by hand: (energy, accuracy); c is beaten by b (cheaper and better), e ties d's

@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::common::{mnist_dir, ok, snn_train, stderr, train_run};
+use crate::common::{eval_text, mnist_dir, ok, snn_train, stderr, train_run};
 use snn_train::data::holdout::hold_out;
 use snn_train::run::{RunSummary, read_metrics};
+use snn_train::train::select::{BestKeeper, ValidEpoch};
 
 /// The first 6,000 MNIST training labels.
 fn labels() -> Vec<u8> {
@@ -162,26 +163,65 @@ fn best_valid_keeps_the_weights_of_the_best_validation_epoch() {
         printed,
         "model.bpk is not the best epoch's ({valid:?})"
     );
+    // Kept: the best epoch and the last two; the others were deleted.
+    let mut kept: Vec<String> = std::fs::read_dir(run.join("checkpoint"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    let mut expected: Vec<String> = [best.0, 3, 4]
+        .iter()
+        .map(|e| format!("epoch-{e}"))
+        .collect();
+    expected.dedup();
+    assert_eq!(kept, expected, "checkpoints kept ({valid:?})");
     let checkpoint = run.join(format!("checkpoint/epoch-{}/model.bpk", best.0));
     std::fs::copy(&checkpoint, run.join("model.bpk")).unwrap();
     assert_eq!(eval_valid(&run), printed, "the best epoch's checkpoint");
 }
 
+/// The checkpoints kept while training when each epoch's validation row arrives one epoch late
+/// (Burn logs asynchronously): the epoch that ends up best is never given up, even when its row
+/// is not there yet as it is checkpointed, and every other epoch is given up once its row shows
+/// it is not the best. Epoch 4 ties epoch 2's accuracy at a higher loss, epoch 6 ties it exactly
+/// (the earlier wins), so the best is 2.
+#[test]
+fn the_best_epochs_checkpoint_survives_rows_that_arrive_late() {
+    let rows: Vec<ValidEpoch> = [
+        (90.0, 0.5),
+        (95.0, 0.3),
+        (94.0, 0.3),
+        (95.0, 0.35),
+        (93.0, 0.4),
+        (95.0, 0.3),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, &(accuracy, loss))| ValidEpoch {
+        epoch: i + 1,
+        accuracy,
+        loss,
+    })
+    .collect();
+    let mut keeper = BestKeeper::default();
+    let mut given_up = Vec::new();
+    for epoch in 1..=rows.len() {
+        // When epoch N is checkpointed only the rows of epochs before it are logged.
+        given_up.extend(keeper.update(epoch, &rows[..epoch - 1]));
+        assert!(
+            !given_up.contains(&2),
+            "epoch 2 given up at epoch {epoch}: {given_up:?}"
+        );
+    }
+    // The run is over: every row is there.
+    given_up.extend(keeper.update(rows.len(), &rows));
+    given_up.sort_unstable();
+    assert_eq!(given_up, [1, 3, 4, 5, 6]);
+}
+
 /// The validation accuracy `eval --split valid` prints for `run`, as printed.
 fn eval_valid(run: &Path) -> String {
-    let data = mnist_dir();
-    let out = ok(snn_train(&[
-        "eval",
-        "--run",
-        run.to_str().unwrap(),
-        "--backend",
-        "flex",
-        "--data",
-        data.to_str().unwrap(),
-        "--split",
-        "valid",
-    ]));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = eval_text(run, &["--split", "valid"]);
     let value = text
         .split("valid accuracy ")
         .nth(1)
