@@ -88,7 +88,7 @@ impl Splits {
 }
 
 /// How many training examples are held out: a count, or a fraction of the training examples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Validation {
     Count(usize),
@@ -164,5 +164,34 @@ impl FromStr for Validation {
         })?;
         v.validate().map_err(|e| e.to_string())?;
         Ok(v)
+    }
+}
+
+/// A TOML integer (a count), float (a fraction) or string of either; anything else is an error
+/// that says what is expected.
+impl<'de> Deserialize<'de> for Validation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Expected;
+        impl serde::de::Visitor<'_> for Expected {
+            type Value = Validation;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a count of examples (e.g. 5000, 0 = none) or a fraction (e.g. 0.1)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Validation, E> {
+                Ok(Validation::Count(v as usize))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Validation, E> {
+                let count = usize::try_from(v)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))?;
+                Ok(Validation::Count(count))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Validation, E> {
+                Ok(Validation::Fraction(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Validation, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Expected)
     }
 }

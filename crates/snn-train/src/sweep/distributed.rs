@@ -32,15 +32,11 @@ pub fn write_plan(req: &SweepRequest, file: &Path) -> Result<Vec<String>> {
             req.out.display()
         );
     }
-    std::fs::create_dir_all(&configs)
-        .with_context(|| format!("cannot create {}", configs.display()))?;
     let mut commands = String::new();
-    for (name, config) in &planned {
-        let path = configs.join(format!("{name}.toml"));
-        write_atomic(&path, config.to_toml().as_bytes())?;
+    for (name, _) in &planned {
         let words = [
             "--config".to_string(),
-            quote(&path),
+            quote(&configs.join(format!("{name}.toml"))),
             "--data".to_string(),
             quote(&req.data_dir),
             "--out".to_string(),
@@ -48,12 +44,22 @@ pub fn write_plan(req: &SweepRequest, file: &Path) -> Result<Vec<String>> {
         ];
         commands.push_str(&format!("snn-train {}\n", words.join(" ")));
     }
+    // The plan file first: a FILE that cannot be written leaves no sweep directory behind.
+    write_atomic(file, commands.as_bytes())
+        .with_context(|| format!("--plan {}", file.display()))?;
+    std::fs::create_dir_all(&configs)
+        .with_context(|| format!("cannot create {}", configs.display()))?;
+    for (name, config) in &planned {
+        write_atomic(
+            &configs.join(format!("{name}.toml")),
+            config.to_toml().as_bytes(),
+        )?;
+    }
     let names: Vec<String> = planned.into_iter().map(|(n, _)| n).collect();
     write_atomic(
         &configs.join(POINTS_FILE),
         (names.join("\n") + "\n").as_bytes(),
     )?;
-    write_atomic(file, commands.as_bytes())?;
     Ok(names)
 }
 

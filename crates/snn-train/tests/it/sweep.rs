@@ -128,10 +128,19 @@ fn a_planned_sweep_runs_elsewhere_and_is_collected_from_its_run_directories() {
     let (data, config) = (data.to_str().unwrap(), config.to_str().unwrap());
     let (out_s, plan_s) = (out.to_str().unwrap(), plan.to_str().unwrap());
     let grid = ["--steps", "4", "--encoders", "poisson", "--sparsity", "0"];
+    // A plan file that cannot be written leaves no sweep directory behind.
+    let nowhere = dir.path().join("no/such/dir/plan.txt");
     let args = [
-        "sweep", "--config", config, "--data", data, "--out", out_s, "--plan", plan_s,
+        "sweep", "--config", config, "--data", data, "--out", out_s, "--plan",
     ];
-    ok(snn_train(&[&args[..], &grid].concat()));
+    let failed = snn_train(&[&args[..], &[nowhere.to_str().unwrap()], &grid].concat());
+    assert!(
+        !failed.status.success() && !out.exists(),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(stderr(&failed).contains("--plan"), "{}", stderr(&failed));
+    ok(snn_train(&[&args[..], &[plan_s], &grid].concat()));
     let text = std::fs::read_to_string(&plan).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");

@@ -90,6 +90,13 @@ fn impossible_validation_settings_are_refused() {
     assert!(!out.status.success() && !run.exists(), "{err}");
     assert!(err.contains("strictly between 0 and 1"), "{err}");
 
+    let config = dir.path().join("text.toml");
+    std::fs::write(&config, "[data]\nvalidation = \"most\"\n").unwrap();
+    let out = train_run("flex", &run, &["--config", config.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(!out.status.success() && !run.exists(), "{err}");
+    assert!(err.contains("a count of examples (e.g. 5000"), "{err}");
+
     let out = train_run("flex", &run, &["--validation", "0", "--epochs", "1"]);
     let err = stderr(&out);
     assert!(!out.status.success() && !run.exists(), "{err}");
@@ -178,6 +185,47 @@ fn best_valid_keeps_the_weights_of_the_best_validation_epoch() {
     let checkpoint = run.join(format!("checkpoint/epoch-{}/model.bpk", best.0));
     std::fs::copy(&checkpoint, run.join("model.bpk")).unwrap();
     assert_eq!(eval_valid(&run), printed, "the best epoch's checkpoint");
+}
+
+/// `[train] patience = 1`: two good epochs, then, resumed at a learning rate of 1 for up to ten
+/// more, the run stops within two epochs of its best (the rows it decides on can lag one epoch)
+/// and keeps the best.
+#[test]
+fn patience_stops_a_run_that_no_longer_improves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("patient.toml");
+    std::fs::write(&config, format!("{DIRECT_CONFIG}patience = 1\n")).unwrap();
+    let run = dir.path().join("run");
+    let limits = [
+        "--train-limit",
+        "1300",
+        "--validation",
+        "500",
+        "--test-limit",
+        "300",
+    ];
+    let flags = [
+        "--config",
+        config.to_str().unwrap(),
+        "--epochs",
+        "2",
+        "--lr",
+        "1e-2",
+    ];
+    ok(train_run("flex", &run, &[&flags[..], &limits].concat()));
+    let data = mnist_dir();
+    let (run_s, data_s) = (run.to_str().unwrap(), data.to_str().unwrap());
+    let resume = ["--backend", "flex", "--data", data_s, "--resume", run_s];
+    ok(snn_train(
+        &[&resume[..], &["--epochs", "12", "--lr", "1"]].concat(),
+    ));
+    let summary = RunSummary::load(&run).unwrap();
+    let best = summary.selected_epoch.unwrap();
+    assert!(
+        summary.epochs < 12 && summary.epochs > best && summary.epochs <= best + 2,
+        "trained {} epochs, best {best}: {summary:?}",
+        summary.epochs
+    );
 }
 
 /// The checkpoints kept while training when each epoch's validation row arrives one epoch late
